@@ -1,0 +1,114 @@
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { errorToResponse, ProblemError, type Problem } from '../http/problem';
+import { CORRELATION_ID_HEADER, resolveCorrelationId } from '../observability/correlation';
+import type { Powertools } from '../observability/powertools';
+import { callerFromGatewayEvent } from './caller';
+import {
+  InternalRequestSchema,
+  looksLikeInternalRequest,
+  type CallerIdentity,
+  type InternalResponse,
+} from './internal-request';
+
+/** What every route and operation handler receives beside its input. */
+export interface RequestScope {
+  readonly correlationId: string;
+  /** The original caller, from the authorizer or carried by an internal call. */
+  readonly caller?: CallerIdentity;
+  /** The service that invoked this one directly; undefined for gateway requests. */
+  readonly sourceService?: string;
+  readonly traceHeader?: string;
+  readonly lambdaContext: Context;
+}
+
+export type RouteHandler = (event: APIGatewayProxyEvent, scope: RequestScope) => Promise<APIGatewayProxyResult>;
+export type OperationHandler = (payload: unknown, scope: RequestScope) => Promise<unknown>;
+
+export interface ServiceHandlerOptions {
+  readonly powertools: Powertools;
+  /** Gateway routes, keyed `METHOD /resource/template` as API Gateway names them. */
+  readonly routes?: Record<string, RouteHandler>;
+  /** Operations other services may invoke directly. */
+  readonly operations?: Record<string, OperationHandler>;
+}
+
+export type ServiceLambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
+
+/**
+ * The one entry point of a service function: it serves gateway requests and direct internal
+ * invocations alike, binds the correlation ID to every log line, turns errors into RFC 9457
+ * problems (never a stack trace) and flushes metrics.
+ */
+export function createServiceHandler(options: ServiceHandlerOptions): ServiceLambdaHandler {
+  const { logger, metrics, tracer } = options.powertools;
+  const routes = options.routes ?? {};
+  const operations = options.operations ?? {};
+
+  async function serveGateway(event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> {
+    const correlationId = resolveCorrelationId(event.headers, event.requestContext?.requestId);
+    logger.appendKeys({ correlation_id: correlationId });
+    tracer.putAnnotation('correlationId', correlationId);
+    const headers = { [CORRELATION_ID_HEADER]: correlationId };
+    const route = routes[`${event.httpMethod} ${event.resource}`];
+    try {
+      if (!route) throw new ProblemError({ title: 'Not Found', status: 404, detail: 'No such route.' });
+      const result = await route(event, { correlationId, caller: callerFromGatewayEvent(event), lambdaContext: context });
+      return { ...result, headers: { ...headers, ...result.headers } };
+    } catch (error) {
+      logFailure(error);
+      return errorToResponse(error, headers);
+    }
+  }
+
+  async function serveInternal(event: unknown, context: Context): Promise<InternalResponse> {
+    const parsed = InternalRequestSchema.safeParse(event);
+    if (!parsed.success) {
+      logger.warn('Rejected a malformed internal request', { issues: parsed.error.issues.length });
+      return problemOf({ title: 'Bad Request', status: 400, detail: 'Malformed internal request.' });
+    }
+    const request = parsed.data;
+    logger.appendKeys({ correlation_id: request.correlationId, source_service: request.source });
+    tracer.putAnnotation('correlationId', request.correlationId);
+    const operation = operations[request.operation];
+    try {
+      if (!operation) throw new ProblemError({ title: 'Not Found', status: 404, detail: 'No such operation.' });
+      const payload = await operation(request.payload, {
+        correlationId: request.correlationId,
+        caller: request.caller,
+        sourceService: request.source,
+        traceHeader: request.traceHeader,
+        lambdaContext: context,
+      });
+      return { status: 200, payload };
+    } catch (error) {
+      logFailure(error);
+      const response = errorToResponse(error);
+      return problemOf(JSON.parse(response.body) as Problem);
+    }
+  }
+
+  function logFailure(error: unknown): void {
+    if (error instanceof ProblemError && error.problem.status < 500) {
+      logger.info('Request refused', { status: error.problem.status, title: error.problem.title });
+    } else {
+      logger.error('Request failed', error as Error);
+      metrics.addMetric('Errors', 'Count', 1);
+    }
+  }
+
+  return async (event, context) => {
+    logger.addContext(context);
+    try {
+      return looksLikeInternalRequest(event)
+        ? await serveInternal(event, context)
+        : await serveGateway(event as APIGatewayProxyEvent, context);
+    } finally {
+      logger.resetKeys();
+      metrics.publishStoredMetrics();
+    }
+  };
+}
+
+function problemOf(problem: Problem): InternalResponse {
+  return { status: problem.status, problem: { ...problem, title: problem.title, status: problem.status } };
+}
