@@ -2,7 +2,9 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { errorToResponse, ProblemError, type Problem } from '../http/problem';
 import { CORRELATION_ID_HEADER, resolveCorrelationId } from '../observability/correlation';
 import type { Powertools } from '../observability/powertools';
+import { jsonResponse } from '../http/json';
 import { callerFromGatewayEvent } from './caller';
+import { checkHealth, type HealthCheck } from './health';
 import {
   InternalRequestSchema,
   looksLikeInternalRequest,
@@ -25,7 +27,19 @@ export type RouteHandler = (event: APIGatewayProxyEvent, scope: RequestScope) =>
 export type OperationHandler = (payload: unknown, scope: RequestScope) => Promise<unknown>;
 
 export interface ServiceHandlerOptions {
+  /** The service's logical name; its health route is `GET /{serviceName}/health`. */
+  readonly serviceName: string;
+  /**
+   * Version reported by the health route.
+   * @default - the SERVICE_VERSION environment variable, else 'unknown'
+   */
+  readonly version?: string;
   readonly powertools: Powertools;
+  /**
+   * Dependencies the health route checks (the service's table, its configuration...).
+   * @default - none: the service is UP when its function answers
+   */
+  readonly healthChecks?: Record<string, HealthCheck>;
   /** Gateway routes, keyed `METHOD /resource/template` as API Gateway names them. */
   readonly routes?: Record<string, RouteHandler>;
   /** Operations other services may invoke directly. */
@@ -41,7 +55,18 @@ export type ServiceLambdaHandler = (event: unknown, context: Context) => Promise
  */
 export function createServiceHandler(options: ServiceHandlerOptions): ServiceLambdaHandler {
   const { logger, metrics, tracer } = options.powertools;
-  const routes = options.routes ?? {};
+  const healthRoute: RouteHandler = async () => {
+    const report = await checkHealth(options.healthChecks ?? {}, {
+      service: options.serviceName,
+      version: options.version ?? process.env.SERVICE_VERSION ?? 'unknown',
+    });
+    if (report.status === 'DOWN') logger.warn('Health check failed', { components: report.components });
+    return jsonResponse(report.status === 'UP' ? 200 : 503, report, { 'cache-control': 'no-store' });
+  };
+  const routes: Record<string, RouteHandler> = {
+    [`GET /${options.serviceName}/health`]: healthRoute,
+    ...options.routes,
+  };
   const operations = options.operations ?? {};
 
   async function serveGateway(event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> {
@@ -104,7 +129,7 @@ export function createServiceHandler(options: ServiceHandlerOptions): ServiceLam
         : await serveGateway(event as APIGatewayProxyEvent, context);
     } finally {
       logger.resetKeys();
-      metrics.publishStoredMetrics();
+      if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
     }
   };
 }

@@ -1,0 +1,42 @@
+import { SSMClient } from '@aws-sdk/client-ssm';
+import type { APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
+import { parseRouteScopes } from '../../runtime/auth/route-scopes';
+import { createPowertools } from '../../runtime/observability/powertools';
+import { createAuthorizer } from './authorizer';
+import { authorizerSettingsFromEnv } from './config';
+import type { AuthorizerResult } from './policy';
+import { SsmUsageKeyResolver } from './usage-keys';
+import { createTokenVerifier } from './verifier';
+
+/**
+ * REQUEST authorizer entry point. Environment:
+ * - ISSUER_URL (recommended; derived from the request otherwise), JWKS_URL (default
+ *   `{ISSUER_URL}/.well-known/jwks.json`), ACCESS_TOKEN_AUDIENCE (default: the issuer);
+ * - TRUSTED_ISSUERS: JSON `[{ issuer, jwksUri, audience?, clientIds?, scopeClaim?, requireTyp?,
+ *   algorithms?, requiredClaims? }]`;
+ * - ROUTE_SCOPES: JSON `[{ method, resource, scopes, match? }]` (see runtime/auth/route-scopes);
+ * - ALLOWED_ALGORITHMS (default `ES256,RS256`), CLOCK_TOLERANCE_SECONDS (30), MAX_TOKEN_LENGTH
+ *   (8192), JWKS_COOLDOWN_SECONDS (30), JWKS_CACHE_MAX_AGE_SECONDS (600),
+ *   VERIFIED_TOKEN_CACHE_ENTRIES (5000; 0 disables the verified-token cache);
+ * - USAGE_PLAN_KEYS_PARAMETER (optional): SSM SecureString `{ clientId: apiKeyValue }`.
+ * Configuration errors fail at cold start, not per request.
+ */
+let authorizer: ReturnType<typeof createAuthorizer> | undefined;
+let powertools: ReturnType<typeof createPowertools> | undefined;
+
+export const handler = async (event: APIGatewayRequestAuthorizerEvent, context: Context): Promise<AuthorizerResult> => {
+  if (!authorizer) {
+    powertools = createPowertools('authorizer');
+    const settings = authorizerSettingsFromEnv();
+    const parameter = process.env.USAGE_PLAN_KEYS_PARAMETER;
+    authorizer = createAuthorizer({
+      settings,
+      verifier: createTokenVerifier({ settings }),
+      rules: parseRouteScopes(process.env.ROUTE_SCOPES),
+      usageKeys: parameter ? new SsmUsageKeyResolver(new SSMClient({}), parameter) : undefined,
+      powertools,
+    });
+  }
+  powertools?.logger.addContext(context);
+  return authorizer(event);
+};

@@ -1,0 +1,195 @@
+import { randomUUID } from 'node:crypto';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { importJWK, SignJWT, type CryptoKey } from 'jose';
+import { resolveIssuer, tokenEndpointOf } from '../../runtime/auth/issuer';
+import { CachedKeyDocument, currentKey, jwksOf, type StoredKey } from '../../runtime/auth/key-store';
+import { isScopeToken, parseScope } from '../../runtime/auth/scopes';
+import { problemResponse } from '../../runtime/http/problem';
+import { CORRELATION_ID_HEADER, resolveCorrelationId } from '../../runtime/observability/correlation';
+import type { Powertools } from '../../runtime/observability/powertools';
+import { authenticateClient } from './client-auth';
+import type { ClientsRepository } from './clients';
+import { parseTokenForm, DEFAULT_MAX_BODY_BYTES } from './form';
+import { authorizationServerMetadata, openIdConfiguration } from './metadata';
+import { NO_STORE_HEADERS, OAuthError, oauthErrorResponse } from './oauth-error';
+import type { ReplayStore } from './replay';
+
+export interface TokenServiceOptions {
+  /** Configured issuer (ISSUER_URL); otherwise derived per request. */
+  readonly issuer?: string;
+  /** `aud` of issued tokens. @default the issuer */
+  readonly audience?: string;
+  /** Access-token lifetime. @default 900 */
+  readonly accessTokenTtlSeconds?: number;
+  /** Tolerance for client-assertion time claims. @default 30 */
+  readonly clockToleranceSeconds?: number;
+  readonly maxAssertionLifetimeSeconds?: number;
+  readonly maxBodyBytes?: number;
+  /** Listed as `scopes_supported` in the metadata. */
+  readonly scopesSupported?: readonly string[];
+  readonly metadataMaxAgeSeconds?: number;
+}
+
+export interface TokenServiceDeps {
+  readonly clients: ClientsRepository;
+  readonly keys: CachedKeyDocument;
+  readonly replay: ReplayStore;
+  readonly powertools: Powertools;
+  readonly clock?: () => Date;
+  readonly options?: TokenServiceOptions;
+}
+
+const METADATA = '/.well-known/oauth-authorization-server';
+
+/**
+ * The token service: `POST /oauth2/token` (client_credentials) and the public metadata routes.
+ * Returns an API Gateway proxy result for every input; an unexpected fault is a generic 500 that
+ * says nothing about its cause, while bad input is always a 4xx.
+ */
+export function createTokenService(deps: TokenServiceDeps) {
+  const { logger, metrics } = deps.powertools;
+  const clock = deps.clock ?? (() => new Date());
+  const opts = deps.options ?? {};
+  const ttl = opts.accessTokenTtlSeconds ?? 900;
+  const tolerance = opts.clockToleranceSeconds ?? 30;
+  const maxAge = opts.metadataMaxAgeSeconds ?? 300;
+  const scopesSupported = opts.scopesSupported ?? [];
+  const publicCache = { 'cache-control': `public, max-age=${maxAge}` };
+  const signingKeys = new Map<string, Promise<CryptoKey | Uint8Array>>();
+
+  function signingKeyOf(key: StoredKey) {
+    let imported = signingKeys.get(key.kid);
+    if (!imported) {
+      imported = importJWK(key.privateJwk, key.alg);
+      imported.catch(() => signingKeys.delete(key.kid));
+      signingKeys.set(key.kid, imported);
+    }
+    return imported;
+  }
+
+  async function token(event: APIGatewayProxyEvent, issuer: string): Promise<APIGatewayProxyResult> {
+    if (event.httpMethod !== 'POST') {
+      throw new OAuthError('invalid_request', 'The token endpoint accepts POST only.', 405, { allow: 'POST' });
+    }
+    const params = parseTokenForm(event, opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
+    const grantType = params.get('grant_type');
+    if (!grantType) throw new OAuthError('invalid_request', 'grant_type is required.');
+    if (grantType !== 'client_credentials') {
+      throw new OAuthError('unsupported_grant_type', 'Only the client_credentials grant is supported.');
+    }
+    const now = clock();
+    const { client, method } = await authenticateClient(event.headers, params, {
+      clients: deps.clients,
+      replay: deps.replay,
+      issuer,
+      tokenEndpoint: tokenEndpointOf(issuer),
+      now,
+      clockToleranceSeconds: tolerance,
+      maxAssertionLifetimeSeconds: opts.maxAssertionLifetimeSeconds ?? 300,
+      realm: 'oauth2',
+    });
+    logger.appendKeys({ client_id: client.clientId });
+    if (!(client.grantTypes ?? ['client_credentials']).includes('client_credentials')) {
+      throw new OAuthError('unauthorized_client', 'The client may not use the client_credentials grant.');
+    }
+    const requestedRaw = params.get('scope');
+    let granted: string[];
+    if (requestedRaw === undefined) {
+      granted = [...new Set(client.scopes)];
+    } else {
+      const requested = parseScope(requestedRaw);
+      if (requested.length === 0 || !requested.every(isScopeToken)) {
+        throw new OAuthError('invalid_scope', 'The scope parameter is malformed.');
+      }
+      const allowed = new Set(client.scopes);
+      if (!requested.every((scope) => allowed.has(scope))) {
+        throw new OAuthError('invalid_scope', 'The requested scope exceeds what the client may be granted.');
+      }
+      granted = requested;
+    }
+    const document = await deps.keys.get();
+    const key = document ? currentKey(document) : undefined;
+    if (!key) {
+      logger.error('No current signing key: run the key rotation function');
+      throw new OAuthError('temporarily_unavailable', 'The service cannot issue tokens right now.', 503);
+    }
+    const iat = Math.floor(now.getTime() / 1000);
+    const scope = granted.join(' ');
+    const jti = randomUUID();
+    const accessToken = await new SignJWT({ client_id: client.clientId, scope })
+      .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt' })
+      .setIssuer(issuer)
+      .setSubject(client.clientId)
+      .setAudience(opts.audience ?? issuer)
+      .setIssuedAt(iat)
+      .setNotBefore(iat)
+      .setExpirationTime(iat + ttl)
+      .setJti(jti)
+      .sign(await signingKeyOf(key));
+    logger.info('Access token issued', { client_id: client.clientId, auth_method: method, scope, kid: key.kid, jti });
+    metrics.addMetric('TokensIssued', 'Count', 1);
+    return {
+      statusCode: 200,
+      headers: { 'content-type': 'application/json;charset=UTF-8', ...NO_STORE_HEADERS },
+      body: JSON.stringify({ access_token: accessToken, token_type: 'Bearer', expires_in: ttl, scope }),
+    };
+  }
+
+  async function route(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
+    const issuer = resolveIssuer(event, opts.issuer);
+    const resource = event.resource;
+    if (!issuer) {
+      logger.error('Cannot determine the issuer: set ISSUER_URL');
+      return problemResponse({ title: 'Service Unavailable', status: 503, detail: 'The issuer is not configured.' });
+    }
+    if (resource === '/oauth2/token') return token(event, issuer);
+    if (event.httpMethod !== 'GET' && event.httpMethod !== 'HEAD') {
+      return problemResponse({ title: 'Method Not Allowed', status: 405, detail: 'Use GET.' }, { allow: 'GET, HEAD' });
+    }
+    if (resource === METADATA || resource === `${METADATA}/{path+}`) {
+      const issuerPath = new URL(issuer).pathname.replace(/\/+$/, '');
+      const suffix = resource === METADATA ? '' : `/${event.pathParameters?.path ?? ''}`;
+      if (suffix !== '' && suffix !== issuerPath) {
+        return problemResponse({ title: 'Not Found', status: 404, detail: 'No metadata for this issuer path.' });
+      }
+      return json(authorizationServerMetadata(issuer, scopesSupported), publicCache);
+    }
+    if (resource === '/.well-known/openid-configuration') {
+      return json(openIdConfiguration(issuer, scopesSupported), publicCache);
+    }
+    if (resource === '/.well-known/jwks.json') {
+      const document = await deps.keys.get();
+      return json(document ? jwksOf(document, clock()) : { keys: [] }, publicCache, 'application/jwk-set+json');
+    }
+    return problemResponse({ title: 'Not Found', status: 404, detail: 'No such route.' });
+  }
+
+  return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+    const correlationId = resolveCorrelationId(event?.headers, event?.requestContext?.requestId);
+    logger.appendKeys({ correlation_id: correlationId });
+    const extra = { [CORRELATION_ID_HEADER]: correlationId };
+    try {
+      const result = await route(event);
+      return { ...result, headers: { ...result.headers, ...extra } };
+    } catch (error) {
+      if (error instanceof OAuthError) {
+        // The code and our own description only: never parameters, headers or the body.
+        logger.info('Token request refused', { error: error.error, description: error.description, status: error.status });
+        metrics.addMetric(`TokenRefused_${error.error}`, 'Count', 1);
+        const response = oauthErrorResponse(error);
+        return { ...response, headers: { ...response.headers, ...extra } };
+      }
+      logger.error('Token service failure', { errorName: (error as Error | undefined)?.name });
+      metrics.addMetric('Errors', 'Count', 1);
+      const response = oauthErrorResponse(new OAuthError('server_error', 'The server could not complete the request.', 500));
+      return { ...response, headers: { ...response.headers, ...extra } };
+    } finally {
+      logger.removeKeys(['correlation_id', 'client_id']);
+      metrics.publishStoredMetrics();
+    }
+  };
+}
+
+function json(body: unknown, headers: Record<string, string>, contentType = 'application/json'): APIGatewayProxyResult {
+  return { statusCode: 200, headers: { 'content-type': contentType, ...headers }, body: JSON.stringify(body) };
+}

@@ -1,0 +1,220 @@
+import { CircuitSession, type Admission } from './circuit-session';
+import { CircuitTelemetry, type CircuitCounts } from './circuit-telemetry';
+import { CallTimeoutError, CircuitOpenError, StateStoreError } from './errors';
+import { MemoryStateStore } from './memory-state-store';
+import { resolveOptions, type CircuitBreakerOptions, type ResolvedOptions } from './options';
+import type { CircuitRecord, CircuitState, StoreCallOptions } from './state-store';
+import { withTimeout } from './timeout';
+
+/** Why a fallback is used: the circuit refused the call, the call failed, or it ran out of time. */
+export type FallbackReason = 'open' | 'failure' | 'timeout';
+
+export interface FallbackContext {
+  readonly circuit: string;
+  readonly reason: FallbackReason;
+  /** `open`: the state that refused the call (OPEN, HALF_OPEN with no free probe slot, FORCED_OPEN). */
+  readonly state?: CircuitState;
+  /** `failure` or `timeout` from a thrown error: the error. */
+  readonly error?: unknown;
+  /** `failure` from a returned value the result predicate rejected: that value. */
+  readonly result?: unknown;
+}
+
+export type Fallback<T> = (context: FallbackContext) => T | Promise<T>;
+
+/** The protected call. It should pass `signal` on (to fetch, the AWS SDK...) so a timeout stops it. */
+export type ProtectedCall<T> = (signal: AbortSignal) => Promise<T>;
+
+/** The state this environment currently works from. */
+export interface CircuitView {
+  readonly record: CircuitRecord;
+  /** `local` while the shared store is unavailable and this environment decides alone. */
+  readonly scope: 'shared' | 'local';
+}
+
+interface Settled<T> {
+  readonly ok: boolean;
+  readonly value?: T;
+  readonly error?: unknown;
+  /** Counts against the circuit. */
+  readonly failed: boolean;
+  readonly timedOut: boolean;
+  /** A success the result predicate rejected (as opposed to one that was merely slow). */
+  readonly failedResult: boolean;
+}
+
+/**
+ * A circuit breaker whose state every concurrent environment of a function shares through one
+ * store (DynamoDB). See CircuitSession for what it costs per call and why; this class adds the
+ * call itself: timeout with AbortSignal, failure classification, fallbacks, metrics, and
+ * failing open to a local in-memory breaker when the shared store fails or is slow.
+ */
+export class CircuitBreaker {
+  readonly name: string;
+  private readonly options: ResolvedOptions;
+  private readonly telemetry: CircuitTelemetry;
+  private readonly shared: CircuitSession;
+  private readonly localStore = new MemoryStateStore();
+  private readonly local: CircuitSession;
+  private degradedUntil = Number.NEGATIVE_INFINITY;
+
+  constructor(options: CircuitBreakerOptions) {
+    this.options = resolveOptions(options);
+    this.name = this.options.name;
+    const clock = this.options.clock;
+    this.telemetry = new CircuitTelemetry(this.name, this.options, clock.now());
+    this.shared = new CircuitSession(this.options.store, 'shared', this.options, this.telemetry, (operation, work) =>
+      this.runSharedStore(operation, work),
+    );
+    this.local = new CircuitSession(this.localStore, 'local', this.options, this.telemetry, (_operation, work) =>
+      work({}),
+    );
+  }
+
+  /**
+   * Runs `call` if the circuit allows it. With a fallback, a refused, failed or timed-out call
+   * returns the fallback's value; without one, it throws CircuitOpenError, the call's error, or
+   * CallTimeoutError. Errors the failure predicate does not count are rethrown as they are.
+   */
+  async execute<T>(call: ProtectedCall<T>, fallback?: Fallback<T>): Promise<T> {
+    const clock = this.options.clock;
+    this.telemetry.count('calls');
+    this.telemetry.publishIfDue(clock.now());
+    const { session, admission } = await this.admit();
+    if (admission.kind === 'reject') {
+      this.telemetry.count('shortCircuits');
+      return this.fallBack(fallback, { circuit: this.name, reason: 'open', state: admission.state }, () => {
+        throw new CircuitOpenError(this.name, admission.state);
+      });
+    }
+    const timeoutMs =
+      admission.kind === 'probe' ? probeTimeout(this.options.callTimeoutMs, this.options.probeLeaseMs) : this.options.callTimeoutMs;
+    const settled = await this.run(call, timeoutMs);
+    if (admission.kind !== 'bypass') await this.report(session, admission, settled.failed);
+    return this.deliver(settled, fallback);
+  }
+
+  /** The state this environment works from (read through its cache). */
+  async view(): Promise<CircuitView> {
+    const { session, scope } = this.active();
+    try {
+      return { record: await session.current(), scope };
+    } catch (error) {
+      if (!(error instanceof StateStoreError)) throw error;
+      this.degrade();
+      return { record: await this.local.current(), scope: 'local' };
+    }
+  }
+
+  /**
+   * Writes this environment's pending outcome counts and publishes its metrics. Worth calling at
+   * the end of an invocation: a frozen environment cannot flush.
+   */
+  async flush(): Promise<void> {
+    try {
+      await this.active().session.flush();
+    } catch (error) {
+      if (!(error instanceof StateStoreError)) throw error;
+      this.degrade();
+    }
+    this.telemetry.publish(this.options.clock.now());
+  }
+
+  /** Cumulative counts of this environment (calls, failures, short circuits, store errors...). */
+  stats(): Readonly<CircuitCounts> {
+    return this.telemetry.snapshot();
+  }
+
+  private active(): { session: CircuitSession; scope: 'shared' | 'local' } {
+    return this.options.clock.now() < this.degradedUntil
+      ? { session: this.local, scope: 'local' }
+      : { session: this.shared, scope: 'shared' };
+  }
+
+  private async admit(): Promise<{ session: CircuitSession; admission: Admission }> {
+    const { session } = this.active();
+    try {
+      return { session, admission: await session.admit() };
+    } catch (error) {
+      if (!(error instanceof StateStoreError)) throw error;
+      this.degrade();
+      return { session: this.local, admission: await this.local.admit() };
+    }
+  }
+
+  private async report(session: CircuitSession, admission: Admission, failed: boolean): Promise<void> {
+    try {
+      await session.report(admission, failed);
+    } catch (error) {
+      // The outcome is lost to the fleet; the store error was counted where it happened.
+      if (!(error instanceof StateStoreError)) throw error;
+      this.degrade();
+    }
+  }
+
+  /** Fail open: decide locally for a while, starting from the last shared state seen. */
+  private degrade(): void {
+    this.degradedUntil = this.options.clock.now() + this.options.failOpenMs;
+    const lastKnown = this.shared.lastKnown;
+    if (lastKnown) this.localStore.seed(lastKnown);
+  }
+
+  private async runSharedStore<T>(operation: string, work: (options: StoreCallOptions) => Promise<T>): Promise<T> {
+    try {
+      return await withTimeout(
+        this.options.clock,
+        this.options.storeTimeoutMs,
+        (signal) => work({ signal }),
+        () => new StateStoreError(`state store ${operation} took longer than ${this.options.storeTimeoutMs} ms`),
+      );
+    } catch (error) {
+      const storeError =
+        error instanceof StateStoreError ? error : new StateStoreError(`state store ${operation} failed`, { cause: error });
+      this.telemetry.storeError(storeError, operation);
+      throw storeError;
+    }
+  }
+
+  private async run<T>(call: ProtectedCall<T>, timeoutMs: number): Promise<Settled<T>> {
+    const clock = this.options.clock;
+    const startedAt = clock.now();
+    try {
+      const value = await withTimeout(clock, timeoutMs, call, () => new CallTimeoutError(this.name, timeoutMs));
+      const failedResult = this.options.isFailureResult(value);
+      const slowMs = this.options.slowCallThresholdMs;
+      const slow = slowMs > 0 && clock.now() - startedAt > slowMs;
+      if (slow) this.telemetry.count('slowCalls');
+      if (failedResult || slow) this.telemetry.count('failures');
+      return { ok: true, value, failed: failedResult || slow, timedOut: false, failedResult };
+    } catch (error) {
+      const timedOut = error instanceof CallTimeoutError;
+      if (timedOut) this.telemetry.count('timeouts');
+      const failed = this.options.isFailure(error);
+      if (failed) this.telemetry.count('failures');
+      return { ok: false, error, failed, timedOut, failedResult: false };
+    }
+  }
+
+  private async deliver<T>(settled: Settled<T>, fallback: Fallback<T> | undefined): Promise<T> {
+    if (settled.ok) {
+      if (!settled.failedResult) return settled.value as T;
+      return this.fallBack(fallback, { circuit: this.name, reason: 'failure', result: settled.value }, () => settled.value as T);
+    }
+    if (!settled.failed) throw settled.error;
+    const reason = settled.timedOut ? 'timeout' : 'failure';
+    return this.fallBack(fallback, { circuit: this.name, reason, error: settled.error }, () => {
+      throw settled.error;
+    });
+  }
+
+  private async fallBack<T>(fallback: Fallback<T> | undefined, context: FallbackContext, otherwise: () => T): Promise<T> {
+    if (!fallback) return otherwise();
+    this.telemetry.count('fallbacks');
+    return fallback(context);
+  }
+}
+
+/** A probe gives up before its lease runs out, so that a live probe never loses its slot. */
+function probeTimeout(callTimeoutMs: number, leaseMs: number): number {
+  return callTimeoutMs > 0 ? Math.min(callTimeoutMs, leaseMs) : leaseMs;
+}

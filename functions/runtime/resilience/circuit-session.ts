@@ -1,0 +1,271 @@
+import { randomUUID } from 'node:crypto';
+import type { CircuitTelemetry } from './circuit-telemetry';
+import type { ResolvedOptions } from './options';
+import { bucketStartOf, tripReason, windowCounts } from './sliding-window';
+import type { CircuitRecord, CircuitState, OutcomeBatch, ProbeLease, StateStore, StoreCallOptions } from './state-store';
+import { closed, halfOpened, opened } from './transitions';
+
+/** What the circuit lets a caller do. */
+export type Admission =
+  | { readonly kind: 'call'; readonly version: number }
+  | { readonly kind: 'probe'; readonly version: number; readonly lease: ProbeLease }
+  /** DISABLED: the call runs and nothing is recorded. */
+  | { readonly kind: 'bypass' }
+  | { readonly kind: 'reject'; readonly state: CircuitState };
+
+/** Runs one store operation under the breaker's store time limit. */
+export type StoreRunner = <T>(operation: string, work: (options: StoreCallOptions) => Promise<T>) => Promise<T>;
+
+/** Outcomes this environment has seen and not yet added to the shared counts. */
+interface PendingOutcomes {
+  version: number;
+  calls: number;
+  failures: number;
+  /** Failures since the last success in this batch. */
+  trailingFailures: number;
+  hadSuccess: boolean;
+}
+
+/** Re-reads and retries after a lost conditional write are bounded; losing that often means
+ * the circuit is changing under us, and refusing one call is the safe answer. */
+const MAX_ATTEMPTS = 4;
+
+/**
+ * One circuit as one environment sees it through one store: a cached copy of the shared record,
+ * the outcomes not yet flushed, and the state machine that moves the record on by
+ * compare-and-set. Losing a write is normal (another environment won): it re-reads and adopts.
+ *
+ * Costs: while CLOSED and healthy it makes no write and one read per `stateCacheMs`. Outcomes
+ * are flushed in one atomic ADD per `flushIntervalMs` at most, and only when there is a failure
+ * to report, or successes to report while the fleet's window holds failures (so that the rate
+ * divides by the calls of every environment, not only of those that failed), or when the flush
+ * would open the circuit (then at once). The price: the shared counts lag by up to a flush
+ * interval per environment, and counts of an environment that is frozen before flushing wait
+ * for its next call (or `flush()`).
+ */
+export class CircuitSession {
+  private view: { record: CircuitRecord; readAt: number } | undefined;
+  private refreshing: Promise<CircuitRecord> | undefined;
+  private pending: PendingOutcomes = emptyPending(-1);
+  private lastFlushAt = Number.NEGATIVE_INFINITY;
+  private flushing = false;
+
+  constructor(
+    private readonly store: StateStore,
+    private readonly scope: 'shared' | 'local',
+    private readonly options: ResolvedOptions,
+    private readonly telemetry: CircuitTelemetry,
+    private readonly runStore: StoreRunner,
+  ) {}
+
+  /** The last record read or written, if any. */
+  get lastKnown(): CircuitRecord | undefined {
+    return this.view?.record;
+  }
+
+  /** The record, from cache while it is fresh enough. */
+  async current(): Promise<CircuitRecord> {
+    const now = this.options.clock.now();
+    if (this.view && now - this.view.readAt < this.options.stateCacheMs) return this.view.record;
+    return this.refresh();
+  }
+
+  /** A fresh read; concurrent callers in this environment share one request. */
+  async refresh(): Promise<CircuitRecord> {
+    this.refreshing ??= this.runStore('get', (options) => this.store.get(this.options.name, options))
+      .then((record) => {
+        this.adopt(record);
+        return record;
+      })
+      .finally(() => {
+        this.refreshing = undefined;
+      });
+    return this.refreshing;
+  }
+
+  async admit(): Promise<Admission> {
+    let record = await this.current();
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const now = this.options.clock.now();
+      switch (record.state) {
+        case 'DISABLED':
+          return { kind: 'bypass' };
+        case 'FORCED_OPEN':
+          return { kind: 'reject', state: record.state };
+        case 'CLOSED':
+          return { kind: 'call', version: record.version };
+        case 'OPEN':
+          if (now < (record.openUntil ?? 0)) return { kind: 'reject', state: record.state };
+          record = await this.transition(record, halfOpened(record, now));
+          break;
+        case 'HALF_OPEN': {
+          const slot = this.freeSlot(record, now);
+          if (slot === undefined) return { kind: 'reject', state: record.state };
+          const lease = { slot, token: randomUUID(), until: now + this.options.probeLeaseMs };
+          const taken = await this.runStore('acquireLease', (options) =>
+            this.store.acquireLease(this.options.name, record.version, lease, now, options),
+          );
+          if (taken) {
+            this.adopt(taken);
+            return { kind: 'probe', version: taken.version, lease };
+          }
+          record = await this.refresh();
+          break;
+        }
+      }
+    }
+    return { kind: 'reject', state: record.state };
+  }
+
+  /** Records the outcome of an admitted call: probes report at once, other calls in batches. */
+  async report(admission: Admission, failed: boolean): Promise<void> {
+    if (admission.kind === 'probe') await this.reportProbe(admission, failed);
+    else if (admission.kind === 'call') await this.reportCall(admission.version, failed);
+  }
+
+  /** Writes pending outcomes now, if there are any. */
+  async flush(): Promise<void> {
+    if (this.pending.calls > 0) await this.flushPending();
+  }
+
+  private async reportProbe(admission: Extract<Admission, { kind: 'probe' }>, failed: boolean): Promise<void> {
+    const now = this.options.clock.now();
+    if (failed) {
+      const record = this.view?.record;
+      // Only the half-open period the probe belonged to can be ended by it.
+      if (record?.version === admission.version && record.state === 'HALF_OPEN') {
+        await this.transition(record, opened(record, 'probe-failed', now, this.options));
+      }
+      return;
+    }
+    const updated = await this.runStore('completeProbe', (options) =>
+      this.store.completeProbe(this.options.name, admission.version, admission.lease, options),
+    );
+    if (!updated) {
+      await this.refresh(); // lease lost or state moved on: this success no longer counts
+      return;
+    }
+    this.adopt(updated);
+    if (updated.state === 'HALF_OPEN' && updated.probeSuccesses >= this.options.halfOpenSuccesses) {
+      await this.transition(updated, closed(updated, 'probes-succeeded', now));
+    }
+  }
+
+  private async reportCall(version: number, failed: boolean): Promise<void> {
+    if (this.view && this.view.record.version !== version) return; // observed under a state that has ended
+    if (this.pending.version !== version) this.pending = emptyPending(version);
+    const pending = this.pending;
+    pending.calls += 1;
+    if (failed) {
+      pending.failures += 1;
+      pending.trailingFailures += 1;
+    } else {
+      pending.hadSuccess = true;
+      pending.trailingFailures = 0;
+    }
+    if (this.shouldFlush()) await this.flushPending();
+  }
+
+  private shouldFlush(): boolean {
+    const record = this.view?.record;
+    if (!record || this.flushing) return false;
+    const now = this.options.clock.now();
+    const pending = this.pending;
+    const intervalElapsed = now - this.lastFlushAt >= this.options.flushIntervalMs;
+    const shared = windowCounts(record, now, this.options.windowMs);
+    if (pending.failures === 0) {
+      // Successes alone matter only when the fleet has failures to weigh them against.
+      return intervalElapsed && (shared.failures > 0 || record.streak > 0);
+    }
+    if (intervalElapsed) return true;
+    const estimate = { calls: shared.calls + pending.calls, failures: shared.failures + pending.failures };
+    const streak = pending.hadSuccess ? pending.trailingFailures : record.streak + pending.failures;
+    return tripReason(estimate, streak, this.options) !== undefined;
+  }
+
+  private async flushPending(): Promise<void> {
+    if (this.flushing) return;
+    this.flushing = true;
+    const batch = this.pending;
+    this.pending = emptyPending(batch.version);
+    try {
+      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+        const record = this.view?.record ?? (await this.refresh());
+        if (record.version !== batch.version || record.state !== 'CLOSED') return; // the epoch ended
+        const now = this.options.clock.now();
+        const windowMs = this.options.windowMs;
+        const bucketStart = bucketStartOf(now, windowMs);
+        const outcome: OutcomeBatch = {
+          expectedVersion: record.version,
+          expectedBucketStart: record.bucketStart,
+          bucketStart,
+          windowMs,
+          carryOver: record.bucketStart === bucketStart - windowMs,
+          calls: batch.calls,
+          failures: batch.failures,
+          hadSuccess: batch.hadSuccess,
+          trailingFailures: batch.trailingFailures,
+          at: now,
+        };
+        const updated = await this.runStore('addOutcomes', (options) =>
+          this.store.addOutcomes(this.options.name, outcome, options),
+        );
+        if (!updated) {
+          await this.refresh(); // another environment rolled the bucket or changed the state
+          continue;
+        }
+        this.adopt(updated);
+        this.lastFlushAt = now;
+        const reason = tripReason(windowCounts(updated, now, windowMs), updated.streak, this.options);
+        if (reason) await this.transition(updated, opened(updated, reason, now, this.options));
+        return;
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  /**
+   * Compare-and-set from `from` to `next`. The winner logs the transition; a loser re-reads and
+   * adopts what the winner wrote. Either way the caller gets the record as it now stands.
+   */
+  private async transition(from: CircuitRecord, next: CircuitRecord): Promise<CircuitRecord> {
+    const won = await this.runStore('transition', (options) => this.store.transition(from.version, next, options));
+    if (!won) return this.refresh();
+    this.adopt(next);
+    this.telemetry.transition({
+      circuit: this.options.name,
+      from: from.state,
+      to: next.state,
+      reason: next.reason ?? 'unspecified',
+      version: next.version,
+      scope: this.scope,
+      at: next.changedAt,
+    });
+    return next;
+  }
+
+  private adopt(record: CircuitRecord): void {
+    const known = this.view?.record;
+    // Requests overlap: never let an older answer replace a newer one.
+    if (known && known.version > record.version) return;
+    this.view = { record, readAt: this.options.clock.now() };
+    if (this.pending.version !== -1 && this.pending.version !== record.version) {
+      this.pending = emptyPending(record.version);
+    }
+  }
+
+  private freeSlot(record: CircuitRecord, now: number): number | undefined {
+    const free: number[] = [];
+    for (let slot = 0; slot < this.options.halfOpenMaxProbes; slot++) {
+      const lease = record.leases.find((held) => held.slot === slot);
+      if (!lease || lease.until <= now) free.push(slot);
+    }
+    // A random free slot: environments racing for slots then rarely collide.
+    return free.length ? free[Math.floor(Math.random() * free.length)] : undefined;
+  }
+}
+
+function emptyPending(version: number): PendingOutcomes {
+  return { version, calls: 0, failures: 0, trailingFailures: 0, hadSuccess: false };
+}

@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import { jsonResponse } from '../../runtime/http/json';
+import { parseInput } from '../../runtime/http/validation';
+import { createPowertools } from '../../runtime/observability/powertools';
+import { createServiceHandler } from '../../runtime/service/service-handler';
+import { recommend } from './catalog';
+
+const SERVICE = 'recommendations';
+const powertools = createPowertools(SERVICE);
+
+const RecommendQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(10).default(3),
+});
+
+/** What other services send: the books a user already has, so they are not suggested again. */
+const RecommendRequest = z.object({
+  userId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+  readBookIds: z.array(z.string().max(128)).max(500),
+  limit: z.number().int().min(1).max(10).default(3),
+});
+
+export const handler = createServiceHandler({
+  serviceName: SERVICE,
+  powertools,
+  routes: {
+    [`GET /${SERVICE}`]: async (event) => {
+      const query = parseInput(RecommendQuery, event.queryStringParameters ?? {}, 'query');
+      return jsonResponse(200, { recommendations: recommend([], query.limit) });
+    },
+  },
+  operations: {
+    recommend: async (payload, scope) => {
+      const request = parseInput(RecommendRequest, payload, 'recommend request');
+      const books = recommend(request.readBookIds, request.limit);
+      powertools.logger.info('Recommended books', { count: books.length, source: scope.sourceService });
+      powertools.metrics.addMetric('RecommendationsServed', 'Count', books.length);
+      return { recommendations: books };
+    },
+  },
+});

@@ -1,0 +1,5 @@
+export * from './platform/microservice-platform';
+export * from './gateway/platform-gateway';
+export * from './gateway/problem-responses';
+export * from './service/microservice';
+export * from './demo/demo-platform-stack';

@@ -1,0 +1,240 @@
+import { type CfnElement, Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { MicroservicePlatform } from '../platform/microservice-platform';
+// The naming contract lives in the runtime library (no handler code, no dependencies), so the
+// construct that sets the variable and the function that reads it cannot drift apart.
+import { serviceFunctionEnvironmentName } from '../../functions/runtime/service/service-directory';
+
+/** One HTTP route a service serves through the gateway. */
+export interface ServiceRoute {
+  /** HTTP method, e.g. `GET`. */
+  readonly method: string;
+  /**
+   * Path below the service's base path (`/{serviceName}`), e.g. `/items/{id}`.
+   * @default '' - the base path itself
+   */
+  readonly path?: string;
+  /**
+   * OAuth2 scopes a caller's token must carry (all of them) to call this route.
+   * @default [] - no scope beyond a valid token
+   */
+  readonly scopes?: string[];
+  /**
+   * Serve the route without any token at all.
+   * @default false
+   */
+  readonly public?: boolean;
+}
+
+export interface MicroserviceProps {
+  /** The platform the service attaches to. */
+  readonly platform: MicroservicePlatform;
+  /**
+   * Logical name of the service; also its base path on the gateway (`/{serviceName}`).
+   * Lower-case letters, digits and hyphens.
+   */
+  readonly serviceName: string;
+  /** Path of the handler's TypeScript entry file (it exports `handler`). */
+  readonly entry: string;
+  /**
+   * Routes below `/{serviceName}`. `GET /{serviceName}/health` is always added, public.
+   * @default - only the health route
+   */
+  readonly routes?: ServiceRoute[];
+  /**
+   * Memory of the service function, in MiB.
+   * @default 256
+   */
+  readonly memorySize?: number;
+  /**
+   * Time limit of one invocation.
+   * @default Duration.seconds(10)
+   */
+  readonly timeout?: Duration;
+  /**
+   * Extra environment variables of the service function.
+   * @default - none beyond the platform's
+   */
+  readonly environment?: Record<string, string>;
+  /**
+   * Version of the service, reported by its health route and used by discovery.
+   * @default '1'
+   */
+  readonly version?: string;
+}
+
+const SERVICE_NAME = /^[a-z][a-z0-9-]{0,39}$/;
+/** Base paths the platform keeps for itself. */
+const RESERVED_NAMES = new Set(['oauth2', 'admin', '.well-known']);
+
+/**
+ * One microservice: its function (Node.js 22 on arm64, active tracing, Powertools environment,
+ * its own log group), its own DynamoDB table that no other service is granted, and its routes
+ * mounted under `/{serviceName}` on the platform's gateway, including a public health route.
+ */
+export class Microservice extends Construct {
+  readonly serviceName: string;
+  readonly version: string;
+  readonly function: nodejs.NodejsFunction;
+  readonly table: dynamodb.Table;
+  readonly logGroup: logs.LogGroup;
+  readonly platform: MicroservicePlatform;
+  private readonly integration: apigw.LambdaIntegration;
+  private readonly routeList: Required<ServiceRoute>[] = [];
+
+  constructor(scope: Construct, id: string, props: MicroserviceProps) {
+    super(scope, id);
+    if (!SERVICE_NAME.test(props.serviceName) || RESERVED_NAMES.has(props.serviceName)) {
+      throw new Error(
+        `serviceName must be 1-40 lower-case letters, digits or hyphens, starting with a letter, and not one of ${[...RESERVED_NAMES].join(', ')}; got '${props.serviceName}'`,
+      );
+    }
+    this.platform = props.platform;
+    this.serviceName = props.serviceName;
+    this.version = props.version ?? '1';
+
+    this.table = new dynamodb.Table(this, 'Table', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      removalPolicy: props.platform.removalPolicy,
+    });
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.platform.logRetention,
+      removalPolicy: props.platform.removalPolicy,
+    });
+    // An explicit role instead of the AWSLambdaBasicExecutionRole managed policy: the function
+    // may write to its own log group and nothing else.
+    const role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Execution role of the ${props.serviceName} service`,
+    });
+    this.logGroup.grantWrite(role);
+
+    this.function = new nodejs.NodejsFunction(this, 'Resource', {
+      entry: props.entry,
+      handler: 'handler',
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 256,
+      timeout: props.timeout ?? Duration.seconds(10),
+      tracing: lambda.Tracing.ACTIVE,
+      role,
+      logGroup: this.logGroup,
+      description: `${props.serviceName} service of ${props.platform.platformName}`,
+      environment: {
+        PLATFORM_NAME: props.platform.platformName,
+        PLATFORM_STAGE: props.platform.stage,
+        SERVICE_NAME: props.serviceName,
+        SERVICE_VERSION: this.version,
+        TABLE_NAME: this.table.tableName,
+        POWERTOOLS_SERVICE_NAME: props.serviceName,
+        POWERTOOLS_METRICS_NAMESPACE: props.platform.metricsNamespace,
+        POWERTOOLS_LOG_LEVEL: props.platform.logLevel,
+        NODE_OPTIONS: '--enable-source-maps',
+        ...props.environment,
+      },
+      bundling: {
+        minify: true,
+        sourceMap: true,
+        target: 'node22',
+        // The Lambda runtime ships the AWS SDK v3; keeping it out keeps bundles small.
+        externalModules: ['@aws-sdk/*'],
+      },
+    });
+    this.table.grantReadWriteData(this.function);
+
+    // One integration and one API-scoped permission per function, however many routes it serves.
+    this.integration = new apigw.LambdaIntegration(this.function, { scopePermissionToMethod: false });
+    this.addRoute({ method: 'GET', path: '/health', public: true });
+    for (const route of props.routes ?? []) this.addRoute(route);
+
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'X-Ray PutTraceSegments and PutTelemetryRecords accept no resource but *.',
+    });
+    Validations.of(this.function).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason: 'Pinned to nodejs22.x on purpose (DESIGN.md decision 2): upgrades follow the toolchain, not the newest runtime.',
+    });
+  }
+
+  /** The routes this service serves, as mounted on the gateway. */
+  get routes(): readonly Required<ServiceRoute>[] {
+    return this.routeList;
+  }
+
+  /** The service's base path on the gateway. */
+  get basePath(): string {
+    return `/${this.serviceName}`;
+  }
+
+  /** Mounts one more route of this service on the platform's gateway. */
+  addRoute(route: ServiceRoute): apigw.Method {
+    const method = route.method.toUpperCase();
+    const path = `${this.basePath}${route.path ?? ''}`;
+    if (!/^(\/[A-Za-z0-9._~{}+-]+)+$/.test(path)) {
+      throw new Error(`Route path '${path}' of ${this.serviceName} is not a valid resource path`);
+    }
+    const resource = this.platform.gateway.resourceAt(path);
+    const added = resource.addMethod(method, this.integration, {
+      authorizationType: apigw.AuthorizationType.NONE,
+    });
+    this.routeList.push({ method, path, scopes: route.scopes ?? [], public: route.public ?? false });
+    Validations.of(added).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason: route.public
+        ? 'Public by design (health checks, discovery metadata).'
+        : 'Token checking arrives with the platform authorization server; until then the demo routes are open.',
+    });
+    Validations.of(added).acknowledge({
+      id: 'AwsSolutions-COG4',
+      reason: 'The platform uses its own OAuth2 server and JWT authorizer, not Cognito.',
+    });
+    return added;
+  }
+
+  /** Lets `grantee` invoke this service's function directly. */
+  grantInvoke(grantee: iam.IGrantable): iam.Grant {
+    return this.function.grantInvoke(grantee);
+  }
+
+  /**
+   * Declares that this service calls `target` directly (peer to peer, not through the gateway):
+   * grants invoke on exactly that function and tells this service its name.
+   */
+  addServiceDependency(target: Microservice): void {
+    target.grantInvoke(this.function);
+    const targetId = Stack.of(target).getLogicalId(target.function.node.defaultChild as CfnElement);
+    Validations.of(this.function.role ?? this.function).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${targetId}.Arn>:*]`,
+      reason: `Invoke on ${target.serviceName}'s versions and aliases (the ARN's qualifier), and on no other function.`,
+    });
+    this.function.addEnvironment(serviceFunctionEnvironmentName(target.serviceName), target.function.functionName);
+  }
+
+  /** Errors of the service function (invocation errors, not 4xx answers). */
+  metricErrors(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.function.metricErrors(options);
+  }
+
+  /** Duration of the service function. */
+  metricDuration(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.function.metricDuration(options);
+  }
+
+  /** The stack this service's resources live in. */
+  get stack(): Stack {
+    return Stack.of(this);
+  }
+}

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Creates (or refreshes) the project-local virtualenv that holds the embedded AWS API emulator.
+# Idempotent: does nothing when the installed requirements match requirements.txt.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+venv="$here/.venv"
+stamp="$venv/.requirements.sha256"
+python="${PYTHON:-python3}"
+
+if ! command -v "$python" >/dev/null 2>&1; then
+  echo "serverless-msa: Python 3 is required for the embedded emulator (install python3 >= 3.9, or set AWS_ENDPOINT_URL to a running LocalStack)" >&2
+  exit 1
+fi
+want="$(sha256sum "$here/requirements.txt" | cut -d' ' -f1)"
+if [ -x "$venv/bin/moto_server" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+  exit 0
+fi
+echo "serverless-msa: installing the embedded AWS emulator into $venv" >&2
+"$python" -m venv "$venv"
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$here/requirements.txt"
+echo "$want" > "$stamp"

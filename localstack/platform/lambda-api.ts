@@ -1,0 +1,98 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readBody, send } from './http-util';
+import type { LocalFunction } from './lambda-runtime';
+
+/** Lambda's synchronous payload limit. */
+const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
+const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
+
+/** Decides whether the caller (identified by its access key) may invoke a function. */
+export type InvokeAuthorizer = (accessKeyId: string | undefined, target: LocalFunction) => boolean;
+
+/**
+ * The Lambda Invoke API for the functions the local platform runs (as `sam local start-lambda`
+ * does), so that direct service-to-service calls work through `AWS_ENDPOINT_URL_LAMBDA`.
+ */
+export class LocalLambdaApi {
+  private server?: Server;
+
+  constructor(
+    private readonly functions: ReadonlyMap<string, LocalFunction>,
+    private readonly authorize: InvokeAuthorizer,
+  ) {}
+
+  async listen(port = 0): Promise<string> {
+    this.server = createServer((request, response) => {
+      this.handle(request, response).catch((error: Error) => {
+        lambdaError(response, 500, 'ServiceException', `Local Lambda API failed: ${error.message}`);
+      });
+    });
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(port, '127.0.0.1', () => resolve());
+    });
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  async close(): Promise<void> {
+    if (!this.server) return;
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+  }
+
+  /** Finds a function by name, full or partial ARN, with an optional `$LATEST` qualifier. */
+  find(identifier: string): LocalFunction | undefined {
+    const unqualified = identifier.replace(/:\$LATEST$/, '');
+    const name = unqualified.startsWith('arn:') ? unqualified.split(':')[6] : unqualified.split(':').pop();
+    return name ? this.functions.get(name) : undefined;
+  }
+
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    const match = INVOKE_PATH.exec(url.pathname);
+    if (request.method !== 'POST' || !match) {
+      return lambdaError(response, 404, 'UnknownOperationException', 'Only Invoke is served locally');
+    }
+    const identifier = decodeURIComponent(match[1]);
+    const qualifier = url.searchParams.get('Qualifier');
+    const target = this.find(identifier);
+    if (!target || (qualifier && qualifier !== '$LATEST')) {
+      return lambdaError(response, 404, 'ResourceNotFoundException', `Function not found: ${identifier}`);
+    }
+    const accessKeyId = /Credential=([^/,\s]+)/.exec(request.headers.authorization ?? '')?.[1];
+    if (!this.authorize(accessKeyId, target)) {
+      return lambdaError(
+        response,
+        403,
+        'AccessDeniedException',
+        `The caller is not authorized to perform lambda:InvokeFunction on ${target.definition.arn}`,
+      );
+    }
+    const body = await readBody(request, MAX_PAYLOAD_BYTES);
+    if (body === 'too-large') {
+      return lambdaError(response, 413, 'RequestTooLargeException', 'Request must be smaller than 6291456 bytes for the InvokeFunction operation');
+    }
+    let event: unknown;
+    try {
+      event = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
+    } catch {
+      return lambdaError(response, 400, 'InvalidRequestContentException', 'Could not parse request body into json');
+    }
+    const invocationType = String(request.headers['x-amz-invocation-type'] ?? 'RequestResponse');
+    const traceHeader = request.headers['x-amzn-trace-id'] as string | undefined;
+    if (invocationType === 'DryRun') return send(response, 204, {}, '');
+    if (invocationType === 'Event') {
+      void target.invoke(event, traceHeader);
+      return send(response, 202, {}, '');
+    }
+    const result = await target.invoke(event, traceHeader);
+    const headers: Record<string, string> = { 'content-type': 'application/json', 'x-amz-executed-version': '$LATEST' };
+    if (result.functionError) headers['x-amz-function-error'] = result.functionError;
+    send(response, 200, headers, JSON.stringify(result.payload));
+  }
+}
+
+function lambdaError(response: ServerResponse, status: number, type: string, message: string): void {
+  send(response, status, { 'content-type': 'application/json', 'x-amzn-errortype': type }, JSON.stringify({ Type: 'User', message }));
+}

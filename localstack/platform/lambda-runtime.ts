@@ -1,0 +1,169 @@
+import { randomUUID } from 'node:crypto';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import * as path from 'node:path';
+import { createInterface } from 'node:readline';
+import { Worker } from 'node:worker_threads';
+
+export interface LocalFunctionDefinition {
+  readonly logicalId: string;
+  readonly functionName: string;
+  readonly arn: string;
+  /** Absolute path of the bundled entry file (e.g. `cdk.out/asset.…/index.js`). */
+  readonly entryFile: string;
+  /** `index.handler` → `handler`. */
+  readonly handlerName: string;
+  readonly environment: Record<string, string>;
+  readonly timeoutSeconds: number;
+  readonly memorySize: number;
+  readonly logGroupName: string;
+  /** Logical service name for console prefixes, when known. */
+  readonly label: string;
+}
+
+export interface InvocationResult {
+  /** What the handler returned (or the error document when it failed). */
+  readonly payload: unknown;
+  /** `Unhandled` when the function threw or timed out, as Lambda reports it. */
+  readonly functionError?: 'Unhandled';
+}
+
+interface Environment {
+  readonly worker: Worker;
+  busy: boolean;
+}
+
+interface Pending {
+  resolve(result: InvocationResult): void;
+}
+
+/**
+ * Runs one function's bundle in worker threads: each worker is one execution environment with
+ * its own environment variables; concurrent invocations get more workers (up to a cap), and a
+ * timed-out environment is discarded, as Lambda does.
+ */
+export class LocalFunction {
+  private readonly environments: Environment[] = [];
+  private readonly pending = new Map<string, Pending>();
+  private readonly waiters: ((environment: Environment) => void)[] = [];
+
+  constructor(
+    readonly definition: LocalFunctionDefinition,
+    private readonly options: { logDir: string; maxConcurrency?: number; echo?: boolean },
+  ) {
+    mkdirSync(options.logDir, { recursive: true });
+  }
+
+  get logFile(): string {
+    return path.join(this.options.logDir, `${this.definition.functionName}.log`);
+  }
+
+  async invoke(event: unknown, traceHeader?: string): Promise<InvocationResult> {
+    const environment = await this.acquire();
+    const id = randomUUID();
+    const timeoutMs = this.definition.timeoutSeconds * 1000;
+    try {
+      return await new Promise<InvocationResult>((resolve) => {
+        const timer = setTimeout(() => {
+          this.pending.delete(id);
+          this.discard(environment);
+          resolve({
+            functionError: 'Unhandled',
+            payload: { errorType: 'Sandbox.Timedout', errorMessage: `Task timed out after ${this.definition.timeoutSeconds.toFixed(2)} seconds` },
+          });
+        }, timeoutMs);
+        this.pending.set(id, {
+          resolve: (result) => {
+            clearTimeout(timer);
+            resolve(result);
+          },
+        });
+        environment.worker.postMessage({
+          id,
+          event,
+          requestId: randomUUID(),
+          deadline: Date.now() + timeoutMs,
+          traceHeader,
+          invokedFunctionArn: this.definition.arn,
+        });
+      });
+    } finally {
+      this.release(environment);
+    }
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.environments.splice(0).map((environment) => environment.worker.terminate()));
+  }
+
+  private async acquire(): Promise<Environment> {
+    const idle = this.environments.find((environment) => !environment.busy);
+    if (idle) {
+      idle.busy = true;
+      return idle;
+    }
+    if (this.environments.length < (this.options.maxConcurrency ?? 4)) {
+      const created = this.spawn();
+      created.busy = true;
+      return created;
+    }
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  private release(environment: Environment): void {
+    if (!this.environments.includes(environment)) return;
+    const next = this.waiters.shift();
+    if (next) next(environment);
+    else environment.busy = false;
+  }
+
+  private discard(environment: Environment): void {
+    const index = this.environments.indexOf(environment);
+    if (index >= 0) this.environments.splice(index, 1);
+    void environment.worker.terminate();
+    const next = this.waiters.shift();
+    if (next) {
+      const fresh = this.spawn();
+      fresh.busy = true;
+      next(fresh);
+    }
+  }
+
+  private spawn(): Environment {
+    const { definition } = this;
+    const worker = new Worker(new URL('./lambda-worker.mjs', `file://${__dirname}/`), {
+      env: definition.environment,
+      stdout: true,
+      stderr: true,
+      workerData: {
+        entryFile: definition.entryFile,
+        handlerName: definition.handlerName,
+        functionName: definition.functionName,
+        memorySize: definition.memorySize,
+        logGroupName: definition.logGroupName,
+      },
+    });
+    const environment: Environment = { worker, busy: false };
+    worker.on('message', (message: { id: string; ok: boolean; result?: unknown; error?: unknown }) => {
+      const pending = this.pending.get(message.id);
+      if (!pending) return;
+      this.pending.delete(message.id);
+      pending.resolve(message.ok ? { payload: message.result } : { payload: message.error, functionError: 'Unhandled' });
+    });
+    worker.on('error', (error) => {
+      this.writeLog(JSON.stringify({ level: 'ERROR', message: 'Runtime exited', errorType: error.name, errorMessage: error.message }));
+      const index = this.environments.indexOf(environment);
+      if (index >= 0) this.environments.splice(index, 1);
+    });
+    for (const stream of [worker.stdout, worker.stderr]) {
+      createInterface({ input: stream }).on('line', (line) => this.writeLog(line));
+    }
+    this.environments.push(environment);
+    return environment;
+  }
+
+  /** The local "log group": one file per function, plus the console with a prefix. */
+  private writeLog(line: string): void {
+    appendFileSync(this.logFile, `${line}\n`);
+    if (this.options.echo) process.stdout.write(`[${this.definition.label}] ${line}\n`);
+  }
+}

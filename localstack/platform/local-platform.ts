@@ -1,0 +1,269 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { readCloudAssembly, resourcesOfType, type StackArtifact } from './cloud-assembly';
+import { LocalPlatformError, startEmulator, type Emulator } from './emulator';
+import { resolveValue, type ResolutionContext } from './intrinsics';
+import { InvokePermissions } from './invoke-permissions';
+import { LocalLambdaApi } from './lambda-api';
+import { LocalFunction } from './lambda-runtime';
+import { LocalGateway } from './local-gateway';
+import { nameResources } from './physical-names';
+import { provisionStack, type ProvisionedResource } from './provision';
+import { LocalRequestAuthorizer } from './request-authorizer';
+import { readRestApis } from './rest-api-model';
+
+export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
+
+export interface LocalPlatformOptions {
+  /**
+   * Gateway port on 127.0.0.1; 0 picks a free one.
+   * @default 3000
+   */
+  readonly port?: number;
+  /**
+   * A synthesized cloud assembly to run.
+   * @default - synthesizes the app of cdk.json into `.local/cdk.out`
+   */
+  readonly cloudAssemblyDir?: string;
+  /** @default - AWS_ENDPOINT_URL, else an embedded moto server */
+  readonly awsEndpoint?: string;
+  /** @default - AWS_REGION, else 'us-east-1' */
+  readonly region?: string;
+  /**
+   * Echo every function's log lines to the console.
+   * @default true
+   */
+  readonly echoLogs?: boolean;
+  /**
+   * Folder for logs, the synthesized app and platform.json.
+   * @default '<project>/.local'
+   */
+  readonly stateDir?: string;
+}
+
+export interface PlatformClient {
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly scopes: string[];
+}
+
+export interface RunningPlatform {
+  readonly baseUrl: string;
+  readonly awsEndpoint: string;
+  readonly lambdaEndpoint: string;
+  readonly region: string;
+  readonly stage: string;
+  readonly logDir: string;
+  readonly functions: ReadonlyMap<string, LocalFunction>;
+  readonly provisioned: readonly ProvisionedResource[];
+  stop(): Promise<void>;
+}
+
+/** The accounts IDs emulators use for their default credentials. */
+const LOCAL_ACCOUNT_ID = '123456789012';
+
+/**
+ * Boots the whole platform on this machine: synthesizes the app, starts (or joins) the AWS
+ * emulator, creates the template's stateful resources in it, runs every function in worker
+ * threads behind a local Lambda API, and serves the REST API on 127.0.0.1.
+ */
+export async function startLocalPlatform(options: LocalPlatformOptions = {}): Promise<RunningPlatform> {
+  const stateDir = options.stateDir ?? path.join(PROJECT_ROOT, '.local');
+  const region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
+  const logDir = path.join(stateDir, 'logs');
+  rmSync(logDir, { recursive: true, force: true });
+  mkdirSync(logDir, { recursive: true });
+
+  const assemblyDir = options.cloudAssemblyDir ?? (await synthesize(path.join(stateDir, 'cdk.out')));
+  const stacks = readCloudAssembly(assemblyDir);
+  if (stacks.length === 0) throw new LocalPlatformError(`No stack in ${assemblyDir}`);
+
+  const stoppers: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const stopper of stoppers.splice(0).reverse()) await stopper().catch(() => undefined);
+  };
+  try {
+    const emulator: Emulator = await startEmulator({ endpoint: options.awsEndpoint });
+    stoppers.push(() => emulator.stop());
+
+    const functionsByName = new Map<string, LocalFunction>();
+    const lambdaApi = new LocalLambdaApi(functionsByName, (accessKeyId, target) => {
+      const caller = callers.get(accessKeyId ?? '');
+      return caller !== undefined && caller.permissions.mayInvoke(caller.roleLogicalId, target.definition.arn);
+    });
+    const lambdaEndpoint = await lambdaApi.listen(0);
+    stoppers.push(() => lambdaApi.close());
+
+    const callers = new Map<string, { roleLogicalId?: string; permissions: InvokePermissions }>();
+    const provisioned: ProvisionedResource[] = [];
+    let gateway: LocalGateway | undefined;
+    let stage = 'prod';
+    for (const stack of stacks) {
+      const context = nameResources(stack, { region, accountId: LOCAL_ACCOUNT_ID });
+      provisioned.push(
+        ...(await provisionStack(stack, context, {
+          endpoint: emulator.endpoint,
+          region,
+          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+        })),
+      );
+      const permissions = new InvokePermissions(stack, context);
+      const functionsByLogicalId = new Map<string, LocalFunction>();
+      for (const [logicalId, resource] of resourcesOfType(stack.template, 'AWS::Lambda::Function')) {
+        const local = localFunction(stack, logicalId, context, {
+          emulatorEndpoint: emulator.endpoint,
+          lambdaEndpoint,
+          logDir,
+          echo: options.echoLogs ?? true,
+        });
+        if (!local) continue;
+        functionsByLogicalId.set(logicalId, local);
+        functionsByName.set(local.definition.functionName, local);
+        const role = resource.Properties?.Role as { 'Fn::GetAtt'?: [string, string] } | undefined;
+        callers.set(local.definition.environment.AWS_ACCESS_KEY_ID, {
+          roleLogicalId: role?.['Fn::GetAtt']?.[0],
+          permissions,
+        });
+        stoppers.push(() => local.stop());
+      }
+      const [api, ...others] = readRestApis(stack.template);
+      if (!api || gateway) continue;
+      if (others.length) process.stderr.write(`serverless-msa: serving only the first REST API of ${stack.stackName}\n`);
+      stage = api.stageName;
+      const authorizers = new Map<string, LocalRequestAuthorizer>();
+      for (const [authorizerId, definition] of api.authorizers) {
+        const fn = definition.functionLogicalId ? functionsByLogicalId.get(definition.functionLogicalId) : undefined;
+        if (fn) authorizers.set(authorizerId, new LocalRequestAuthorizer(definition, (event) => fn.invoke(event)));
+      }
+      gateway = new LocalGateway({
+        api,
+        apiContext: { apiId: context.refs.get(api.logicalId) ?? 'local', stage: api.stageName, accountId: LOCAL_ACCOUNT_ID },
+        region,
+        functions: functionsByLogicalId,
+        authorizers,
+      });
+    }
+    if (!gateway) throw new LocalPlatformError('The app declares no REST API to serve');
+    const baseUrl = await gateway.listen(options.port ?? 3000).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE') {
+        throw new LocalPlatformError(`Port ${options.port ?? 3000} is already in use; set PORT to another port (PORT=0 picks a free one)`);
+      }
+      throw error;
+    });
+    stoppers.push(() => gateway!.close());
+
+    const platform: RunningPlatform = {
+      baseUrl,
+      awsEndpoint: emulator.endpoint,
+      lambdaEndpoint,
+      region,
+      stage,
+      logDir,
+      functions: functionsByName,
+      provisioned,
+      stop,
+    };
+    writePlatformFile(stateDir, platform, []);
+    return platform;
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** `.local/platform.json`: what a client (or a test) needs to talk to the running platform. */
+export function writePlatformFile(stateDir: string, platform: RunningPlatform, clients: PlatformClient[]): void {
+  const document = {
+    baseUrl: platform.baseUrl,
+    awsEndpoint: platform.awsEndpoint,
+    lambdaEndpoint: platform.lambdaEndpoint,
+    region: platform.region,
+    stage: platform.stage,
+    logDir: platform.logDir,
+    clients,
+  };
+  mkdirSync(stateDir, { recursive: true });
+  writeFileSync(path.join(stateDir, 'platform.json'), `${JSON.stringify(document, null, 2)}\n`, { mode: 0o600 });
+}
+
+function localFunction(
+  stack: StackArtifact,
+  logicalId: string,
+  context: ResolutionContext,
+  settings: { emulatorEndpoint: string; lambdaEndpoint: string; logDir: string; echo: boolean },
+): LocalFunction | undefined {
+  const resource = stack.template.Resources[logicalId];
+  const assetPath = resource.Metadata?.['aws:asset:path'];
+  const properties = resource.Properties ?? {};
+  // Functions without a bundled asset (inline code, CDK's own custom resources) are not run.
+  if (typeof assetPath !== 'string' || typeof properties.Handler !== 'string') return undefined;
+  if (!String(properties.Runtime ?? '').startsWith('nodejs')) return undefined;
+  const functionName = context.refs.get(logicalId)!;
+  const handler = properties.Handler;
+  const fileBase = handler.slice(0, handler.lastIndexOf('.'));
+  const variables = (resolveValue((properties.Environment as { Variables?: unknown } | undefined)?.Variables ?? {}, context) ??
+    {}) as Record<string, string>;
+  const { NODE_OPTIONS: _ignored, ...templateEnvironment } = variables;
+  const logGroupName = `/aws/lambda/${functionName}`;
+  const memorySize = Number(properties.MemorySize ?? 128);
+  const environment: Record<string, string> = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    TZ: 'UTC',
+    LANG: 'en_US.UTF-8',
+    ...templateEnvironment,
+    AWS_REGION: context.region,
+    AWS_DEFAULT_REGION: context.region,
+    // Each function signs with its own key ID, so the local Lambda API can tell callers apart.
+    AWS_ACCESS_KEY_ID: `LOCAL${logicalId}`.slice(0, 128),
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL: settings.emulatorEndpoint,
+    AWS_ENDPOINT_URL_LAMBDA: settings.lambdaEndpoint,
+    AWS_LAMBDA_FUNCTION_NAME: functionName,
+    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memorySize),
+    AWS_LAMBDA_LOG_GROUP_NAME: logGroupName,
+    LAMBDA_TASK_ROOT: path.join(stack.assemblyDir, assetPath),
+    // No X-Ray daemon locally: the Tracer stays off rather than failing calls.
+    POWERTOOLS_TRACE_ENABLED: 'false',
+    AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
+    SERVERLESS_MSA_LOCAL: 'true',
+  };
+  return new LocalFunction(
+    {
+      logicalId,
+      functionName,
+      arn: context.attributes.get(`${logicalId}.Arn`)!,
+      entryFile: path.join(stack.assemblyDir, assetPath, `${fileBase}.js`),
+      handlerName: handler.slice(handler.lastIndexOf('.') + 1),
+      environment,
+      timeoutSeconds: Number(properties.Timeout ?? 3),
+      memorySize,
+      logGroupName,
+      label: templateEnvironment.POWERTOOLS_SERVICE_NAME ?? logicalId,
+    },
+    { logDir: settings.logDir, echo: settings.echo },
+  );
+}
+
+/** Runs `cdk synth` with the project's pinned CLI, as a user would. */
+async function synthesize(outdir: string): Promise<string> {
+  const cli = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'cdk');
+  const child = spawn(cli, ['synth', '--quiet', '--no-notices', '--output', outdir], {
+    cwd: PROJECT_ROOT,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true' },
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const code = await new Promise<number | null>((resolve) => {
+    child.once('error', () => resolve(-1));
+    child.once('exit', resolve);
+  });
+  if (code !== 0) {
+    throw new LocalPlatformError(`cdk synth failed (exit ${code}):\n${stderr.trim().split('\n').slice(-15).join('\n')}`);
+  }
+  return outdir;
+}

@@ -1,0 +1,384 @@
+import { createHmac } from 'node:crypto';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { exportSPKI, importJWK, SignJWT } from 'jose';
+import type { APIGatewayAuthorizerResult, PolicyDocument } from 'aws-lambda';
+import { createAuthorizer } from '../../../../functions/auth/authorizer/authorizer';
+import { authorizerSettingsFromEnv, type AuthorizerSettings } from '../../../../functions/auth/authorizer/config';
+import { createTokenVerifier } from '../../../../functions/auth/authorizer/verifier';
+import { StaticUsageKeyResolver } from '../../../../functions/auth/authorizer/usage-keys';
+import { jwksOf, type KeyDocument, type StoredKey } from '../../../../functions/runtime/auth/key-store';
+import { parseRouteScopes } from '../../../../functions/runtime/auth/route-scopes';
+import { rotateKeys } from '../../../../functions/auth/rotation/rotate';
+import {
+  accessClaims,
+  authorizerEvent,
+  captureOutput,
+  current,
+  ISSUER,
+  keyDocument,
+  METHOD_ARN_BASE,
+  POLICY,
+  powertools,
+  sign,
+  T0,
+  T0_SECONDS,
+} from '../fixtures';
+
+const RULES = parseRouteScopes(
+  JSON.stringify([
+    { method: 'GET', resource: '/reading-list', scopes: ['reading-list/read'] },
+    { method: 'GET', resource: '/recommendations', scopes: ['recommendations/read'] },
+    { method: 'POST', resource: '/admin/circuits/{name}/force-open', scopes: ['platform/admin'] },
+    { method: 'ANY', resource: '/reports/{proxy+}', scopes: ['reports/read', 'reports/export'], match: 'any-of' },
+  ]),
+);
+
+function settings(overrides: Partial<AuthorizerSettings> = {}): AuthorizerSettings {
+  return {
+    ...authorizerSettingsFromEnv({ ISSUER_URL: ISSUER }),
+    trusted: [
+      {
+        issuer: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Example',
+        jwksUri: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Example/.well-known/jwks.json',
+        clientIds: ['cognito-app-client'],
+        requiredClaims: { token_use: 'access' },
+        scopeClaim: 'scope',
+        requireTyp: false,
+      },
+    ],
+    ...overrides,
+  };
+}
+
+interface Harness {
+  authorize: ReturnType<typeof createAuthorizer>;
+  fetches: string[];
+  clock: { now: Date };
+  setJwks: (uri: string, jwks: unknown) => void;
+  failJwks: (fail: boolean) => void;
+}
+
+function harness(jwksByUri: Record<string, unknown>, overrides: Partial<AuthorizerSettings> = {}): Harness {
+  const fetches: string[] = [];
+  const clock = { now: T0 };
+  let failing = false;
+  const countingFetch = (async (input: string | URL | Request) => {
+    const url = String(input instanceof Request ? input.url : input);
+    fetches.push(url);
+    if (failing) throw new TypeError('connect ECONNREFUSED');
+    const body = jwksByUri[url];
+    return body === undefined ? new Response('{}', { status: 404 }) : Response.json(body);
+  }) as typeof fetch;
+  const s = settings(overrides);
+  const authorize = createAuthorizer({
+    settings: s,
+    verifier: createTokenVerifier({ settings: s, clock: () => clock.now, fetch: countingFetch }),
+    rules: RULES,
+    usageKeys: new StaticUsageKeyResolver({ reader: 'reader-api-key-value-0123456789' }),
+    powertools: powertools(),
+  });
+  return {
+    authorize,
+    fetches,
+    clock,
+    setJwks: (uri, jwks) => void (jwksByUri[uri] = jwks),
+    failJwks: (fail) => void (failing = fail),
+  };
+}
+
+const JWKS_URI = `${ISSUER}/.well-known/jwks.json`;
+let doc: KeyDocument;
+let key: StoredKey;
+
+beforeAll(async () => {
+  doc = await keyDocument();
+  key = current(doc);
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+function statements(policy: PolicyDocument, effect: 'Allow' | 'Deny'): string[] {
+  return policy.Statement.filter((s) => s.Effect === effect).flatMap((s) => {
+    const resource = (s as { Resource?: string | string[] }).Resource;
+    return Array.isArray(resource) ? resource : resource ? [resource] : [];
+  });
+}
+
+async function expectUnauthorized(promise: Promise<unknown>) {
+  await expect(promise).rejects.toThrow(/^Unauthorized$/);
+}
+
+function b64url(value: string | object): string {
+  return Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+}
+
+describe('authorizer: valid tokens and policy', () => {
+  it('allows exactly the routes the scopes cover and returns the context', async () => {
+    const h = harness({ [JWKS_URI]: jwksOf(doc, T0) });
+    const token = await sign(key, accessClaims({ scope: 'reading-list/read reports/export' }));
+    const result = (await h.authorize(authorizerEvent(`Bearer ${token}`))) as APIGatewayAuthorizerResult & {
+      usageIdentifierKey?: string;
+    };
+    expect(result.principalId).toBe('reader');
+    expect(result.context).toEqual({ sub: 'reader', clientId: 'reader', scope: 'reading-list/read reports/export', issuer: ISSUER });
+    expect(result.usageIdentifierKey).toBe('reader-api-key-value-0123456789');
+    expect(statements(result.policyDocument, 'Allow').sort()).toEqual(
+      [`${METHOD_ARN_BASE}/GET/reading-list`, `${METHOD_ARN_BASE}/*/reports/*`].sort(),
+    );
+    expect(statements(result.policyDocument, 'Deny').sort()).toEqual(
+      [`${METHOD_ARN_BASE}/GET/recommendations`, `${METHOD_ARN_BASE}/POST/admin/circuits/*/force-open`].sort(),
+    );
+  });
+
+  it('missing scope → policy denies this method and allows the others (403 path)', async () => {
+    const h = harness({ [JWKS_URI]: jwksOf(doc, T0) });
+    const token = await sign(key, accessClaims({ scope: 'recommendations/read' }));
+    const result = await h.authorize(authorizerEvent(`Bearer ${token}`, 'GET', '/reading-list'));
+    const allow = statements(result.policyDocument, 'Allow');
+    const deny = statements(result.policyDocument, 'Deny');
+    expect(allow).toEqual([`${METHOD_ARN_BASE}/GET/recommendations`]);
+    expect(deny).toContain(`${METHOD_ARN_BASE}/GET/reading-list`);
+    expect(allow).not.toContain(`${METHOD_ARN_BASE}/GET/reading-list`);
+  });
+
+  it('a token with no scopes gets a policy with no Allow at all', async () => {
+    const h = harness({ [JWKS_URI]: jwksOf(doc, T0) });
+    const token = await sign(key, accessClaims({ scope: '' }));
+    const result = await h.authorize(authorizerEvent(`Bearer ${token}`));
+    expect(statements(result.policyDocument, 'Allow')).toEqual([]);
+    expect(statements(result.policyDocument, 'Deny')).toContain(`${METHOD_ARN_BASE}/GET/reading-list`);
+  });
+
+  it('a route with no rule is denied (fail closed)', async () => {
+    const h = harness({ [JWKS_URI]: jwksOf(doc, T0) });
+    const token = await sign(key, accessClaims());
+    const result = await h.authorize(authorizerEvent(`Bearer ${token}`, 'DELETE', '/unlisted'));
+    expect(statements(result.policyDocument, 'Deny')).toContain(`${METHOD_ARN_BASE}/DELETE/unlisted`);
+  });
+
+  it('accepts the lowercase "bearer" scheme and typ application/at+jwt', async () => {
+    const h = harness({ [JWKS_URI]: jwksOf(doc, T0) });
+    const token = await sign(key, accessClaims(), { typ: 'application/at+jwt' });
+    const result = await h.authorize(authorizerEvent(`bearer ${token}`));
+    expect(statements(result.policyDocument, 'Allow')).toContain(`${METHOD_ARN_BASE}/GET/reading-list`);
+  });
+});
+
+describe('authorizer: security corpus → 401', () => {
+  it('rejects alg none (empty and non-empty signature)', async () => {
+    const h = harness({ [JWKS_URI]: jwksOf(doc, T0) });
+    const unsigned = `${b64url({ alg: 'none', typ: 'at+jwt', kid: key.kid })}.${b64url(accessClaims())}`;
+    await expectUnauthorized(h.authorize(authorizerEvent(`Bearer ${unsigned}.`)));
+    await expectUnauthorized(h.authorize(authorizerEvent(`Bearer ${unsigned}.c2ln`)));
+  });
+
+  it('rejects HS256 signed with the public key bytes (algorithm confusion)', async () => {
+    const h = harness({ [JWKS_URI]: jwksOf(doc, T0) });
+    const publicJwk = jwksOf(doc, T0).keys.find((k) => k.kid === key.kid)!;
+    const pem = await exportSPKI((await importJWK({ ...publicJwk, alg: 'ES256' }, 'ES256', { extractable: true })) as CryptoKey);
+    const secrets = [Buffer.from(pem), Buffer.from(JSON.stringify(publicJwk)), Buffer.from(publicJwk.x!, 'base64url')];
+    for (const secret of secrets) {
+      const input = `${b64url({ alg: 'HS256', typ: 'at+jwt', kid: key.kid })}.${b64url(accessClaims())}`;
+      const mac = createHmac('sha256', secret).update(input).digest('base64url');
+      await expectUnauthorized(h.authorize(authorizerEvent(`Bearer ${input}.${mac}`)));
+    }
+  });
+
+  it('rejects a tampered payload', async () => {
+    const h = harness({ [JWKS_URI]: jwksOf(doc, T0) });
+    const token = await sign(key, accessClaims({ scope: 'reading-list/read' }));
+    const [header, , signature] = token.split('.');
+    const forged = `${header}.${b64url(accessClaims({ scope: 'platform/admin' }))}.${signature}`;
+    await expectUnauthorized(h.authorize(authorizerEvent(`Bearer ${forged}`, 'POST', '/admin/circuits/{name}/force-open')));
+  });
+
+  it('rejects an unknown kid, and a flood of 100 unknown kids costs at most one JWKS fetch per cooldown', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(T0);
+    const h = harness({ [JWKS_URI]: jwksOf(doc, T0) });
+    const stranger = (await rotateKeys(undefined, T0, POLICY)).document.keys[0];
+    // warm the key set with a valid token: one fetch
+    await h.authorize(authorizerEvent(`Bearer ${await sign(key, accessClaims())}`));
+    expect(h.fetches).toHaveLength(1);
+
+    const flood = await Promise.all(
+      Array.from({ length: 100 }, async (_, i) => sign({ ...stranger, kid: `unknown-${i}` }, accessClaims())),
+    );
+    // within the cooldown (30 s after the last fetch): no fetch at all
+    const results = await Promise.allSettled(flood.map((t) => h.authorize(authorizerEvent(`Bearer ${t}`))));
+    expect(results.every((r) => r.status === 'rejected' && (r.reason as Error).message === 'Unauthorized')).toBe(true);
+    expect(h.fetches).toHaveLength(1);
+
+    // after the cooldown: the whole flood shares exactly one refetch
+    vi.setSystemTime(new Date(T0.getTime() + 31_000));
+    const again = await Promise.allSettled(flood.map((t) => h.authorize(authorizerEvent(`Bearer ${t}`))));
+    expect(again.every((r) => r.status === 'rejected')).toBe(true);
+    expect(h.fetches).toHaveLength(2);
+
+    // and sequential unknown kids right after: still no more fetches
+    for (const t of flood.slice(0, 20)) await expectUnauthorized(h.authorize(authorizerEvent(`Bearer ${t}`)));
+    expect(h.fetches).toHaveLength(2);
+  });
+
+  it('exp and nbf at the 30 s tolerance edges: just inside passes, just outside fails', async () => {
+    const h = harness({ [JWKS_URI]: jwksOf(doc, T0) });
+    const at = (claims: object) => sign(key, accessClaims(claims));
+    // expired 29 s ago: inside the tolerance
+    await expect(h.authorize(authorizerEvent(`Bearer ${await at({ exp: T0_SECONDS - 29, iat: T0_SECONDS - 900, nbf: T0_SECONDS - 900 })}`))).resolves.toBeDefined();
+    await expectUnauthorized(h.authorize(authorizerEvent(`Bearer ${await at({ exp: T0_SECONDS - 30, iat: T0_SECONDS - 900, nbf: T0_SECONDS - 900 })}`)));
+    await expectUnauthorized(h.authorize(authorizerEvent(`Bearer ${await at({ exp: T0_SECONDS - 31, iat: T0_SECONDS - 900, nbf: T0_SECONDS - 900 })}`)));
+    // not valid before 30 s from now: inside; 31 s: outside
+    await expect(h.authorize(authorizerEvent(`Bearer ${await at({ nbf: T0_SECONDS + 30, iat: T0_SECONDS + 30 })}`))).resolves.toBeDefined();
+    await expectUnauthorized(h.authorize(authorizerEvent(`Bearer ${await at({ nbf: T0_SECONDS + 31, iat: T0_SECONDS })}`)));
+  });
+
+  it('rejects a token without exp', async () => {
+    const h = harness({ [JWKS_URI]: jwksOf(doc, T0) });
+    const claims = accessClaims();
+    delete claims.exp;
+    await expectUnauthorized(h.authorize(authorizerEvent(`Bearer ${await sign(key, claims)}`)));
+  });
+
+  it('rejects wrong iss, wrong aud, wrong or missing typ', async () => {
+    const h = harness({ [JWKS_URI]: jwksOf(doc, T0) });
+    await expectUnauthorized(h.authorize(authorizerEvent(`Bearer ${await sign(key, accessClaims({ iss: 'https://evil.example' }))}`)));
+    await expectUnauthorized(h.authorize(authorizerEvent(`Bearer ${await sign(key, accessClaims({ aud: 'https://other.example' }))}`)));
+    await expectUnauthorized(h.authorize(authorizerEvent(`Bearer ${await sign(key, accessClaims(), { typ: 'JWT' })}`)));
+    await expectUnauthorized(h.authorize(authorizerEvent(`Bearer ${await sign(key, accessClaims(), { typ: undefined })}`)));
+  });
+
+  it('rejects an oversized token before parsing it', async () => {
+    const h = harness({ [JWKS_URI]: jwksOf(doc, T0) });
+    const token = await sign(key, accessClaims({ padding: 'x'.repeat(9000) }));
+    await expectUnauthorized(h.authorize(authorizerEvent(`Bearer ${token}`)));
+    expect(h.fetches).toHaveLength(0);
+  });
+
+  it('rejects malformed base64 and malformed JSON', async () => {
+    const h = harness({ [JWKS_URI]: jwksOf(doc, T0) });
+    const header = b64url({ alg: 'ES256', typ: 'at+jwt', kid: key.kid });
+    for (const token of [
+      `${header}.@@notbase64@@.sig`,
+      `${header}.${b64url('{"iss": not json')}.c2ln`,
+      `${b64url('{not json')}.${b64url(accessClaims())}.c2ln`,
+      `${header}.${b64url('"a string"')}.c2ln`,
+      'only.two',
+      'a.b.c.d.e',
+    ]) {
+      await expectUnauthorized(h.authorize(authorizerEvent(`Bearer ${token}`)));
+    }
+  });
+
+  it('rejects a missing token and any scheme but Bearer', async () => {
+    const h = harness({ [JWKS_URI]: jwksOf(doc, T0) });
+    const token = await sign(key, accessClaims());
+    await expectUnauthorized(h.authorize(authorizerEvent(undefined)));
+    await expectUnauthorized(h.authorize(authorizerEvent('')));
+    await expectUnauthorized(h.authorize(authorizerEvent(`Basic ${Buffer.from('reader:secret').toString('base64')}`)));
+    await expectUnauthorized(h.authorize(authorizerEvent(`Bearer${token}`)));
+    await expectUnauthorized(h.authorize(authorizerEvent(`Token ${token}`)));
+    await expectUnauthorized(h.authorize(authorizerEvent(token)));
+    await expectUnauthorized(h.authorize(authorizerEvent(`Bearer ${token} extra`)));
+  });
+
+  it('rejects a token signed by a retired key once its grace is over (key gone from the JWKS)', async () => {
+    const old = current(doc);
+    // a token that would otherwise still be valid long after the key is retired
+    const longLived = await sign(old, accessClaims({ exp: T0_SECONDS + 10 * 86400 }));
+    const first = await rotateKeys(doc, new Date(T0.getTime() + 1000 * 1000), POLICY); // promote next
+    const graceEnd = Date.parse(first.document.keys.find((k) => k.kid === old.kid)!.publishUntil!);
+    const during = new Date(graceEnd - 1000);
+    const duringHarness = harness({ [JWKS_URI]: jwksOf(first.document, during) });
+    duringHarness.clock.now = during;
+    await expect(duringHarness.authorize(authorizerEvent(`Bearer ${longLived}`))).resolves.toBeDefined();
+
+    const after = new Date(graceEnd + 1000);
+    const second = await rotateKeys(first.document, after, POLICY);
+    expect(second.removedKids).toContain(old.kid);
+    const afterHarness = harness({ [JWKS_URI]: jwksOf(second.document, after) });
+    afterHarness.clock.now = after;
+    await expectUnauthorized(afterHarness.authorize(authorizerEvent(`Bearer ${longLived}`)));
+  });
+
+  it('a JWKS endpoint that is down is not reported as an invalid token, and is not hammered', async () => {
+    const h = harness({ [JWKS_URI]: jwksOf(doc, T0) });
+    h.failJwks(true);
+    const token = await sign(key, accessClaims());
+    for (let i = 0; i < 10; i++) {
+      await expect(h.authorize(authorizerEvent(`Bearer ${token}`))).rejects.toThrow('Signing keys unavailable');
+    }
+    expect(h.fetches).toHaveLength(1);
+  });
+});
+
+describe('authorizer: trusted external issuers (Cognito: no aud, client_id + token_use)', () => {
+  const COGNITO = 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Example';
+  const cognitoClaims = (overrides: object = {}) => ({
+    iss: COGNITO,
+    sub: 'user-1',
+    client_id: 'cognito-app-client',
+    token_use: 'access',
+    scope: 'reading-list/read',
+    iat: T0_SECONDS,
+    exp: T0_SECONDS + 3600,
+    ...overrides,
+  });
+
+  it('accepts a Cognito-style access token and rejects other app clients and ID tokens', async () => {
+    const cognitoDoc = await keyDocument();
+    const cognitoKey = current(cognitoDoc);
+    const h = harness({ [`${COGNITO}/.well-known/jwks.json`]: jwksOf(cognitoDoc, T0) });
+    const signWith = async (claims: object) =>
+      new SignJWT(claims as never)
+        .setProtectedHeader({ alg: 'ES256', kid: cognitoKey.kid })
+        .sign(await importJWK(cognitoKey.privateJwk, 'ES256'));
+    const ok = await h.authorize(authorizerEvent(`Bearer ${await signWith(cognitoClaims())}`));
+    expect(ok.context).toMatchObject({ sub: 'user-1', clientId: 'cognito-app-client', issuer: COGNITO });
+    await expectUnauthorized(h.authorize(authorizerEvent(`Bearer ${await signWith(cognitoClaims({ client_id: 'other' }))}`)));
+    await expectUnauthorized(h.authorize(authorizerEvent(`Bearer ${await signWith(cognitoClaims({ token_use: 'id' }))}`)));
+    // own keys are not accepted for the external issuer
+    await expectUnauthorized(h.authorize(authorizerEvent(`Bearer ${await sign(key, cognitoClaims(), { typ: undefined })}`)));
+  });
+});
+
+describe('authorizer: verified-token cache', () => {
+  it('serves a repeated token from cache but never past its exp', async () => {
+    const h = harness({ [JWKS_URI]: jwksOf(doc, T0) });
+    const token = await sign(key, accessClaims({ exp: T0_SECONDS + 60 }));
+    await h.authorize(authorizerEvent(`Bearer ${token}`));
+    await h.authorize(authorizerEvent(`Bearer ${token}`));
+    h.clock.now = new Date((T0_SECONDS + 61) * 1000);
+    // inside the 30 s tolerance jose still accepts it: the cache entry expired, re-verification passes
+    await expect(h.authorize(authorizerEvent(`Bearer ${token}`))).resolves.toBeDefined();
+    h.clock.now = new Date((T0_SECONDS + 91) * 1000);
+    await expectUnauthorized(h.authorize(authorizerEvent(`Bearer ${token}`)));
+  });
+});
+
+describe('authorizer: logs', () => {
+  it('never logs the token or the Authorization header', async () => {
+    const capture = captureOutput();
+    const h = harness({ [JWKS_URI]: jwksOf(doc, T0) });
+    const tokens = [
+      await sign(key, accessClaims()),
+      await sign(key, accessClaims({ aud: 'x' })),
+      await sign(key, accessClaims({ scope: 'none' })),
+    ];
+    try {
+      for (const token of tokens) {
+        await h.authorize(authorizerEvent(`Bearer ${token}`)).catch(() => undefined);
+        await h.authorize(authorizerEvent(`Basic ${token}`)).catch(() => undefined);
+      }
+    } finally {
+      capture.restore();
+    }
+    expect(capture.lines.length).toBeGreaterThan(0);
+    for (const token of tokens) {
+      for (const part of token.split('.')) {
+        for (const line of capture.lines) expect(line).not.toContain(part);
+      }
+    }
+  });
+});
