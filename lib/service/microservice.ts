@@ -183,7 +183,9 @@ export class Microservice extends Construct {
   addRoute(route: ServiceRoute): apigw.Method {
     const method = route.method.toUpperCase();
     const path = `${this.basePath}${route.path ?? ''}`;
-    if (!/^(\/[A-Za-z0-9._~{}+-]+)+$/.test(path)) {
+    // The path must start with '/' (or be empty): 'items' would otherwise mount '/ordersitems',
+    // outside the service's base path and possibly on another service's.
+    if (!/^(\/[A-Za-z0-9._~{}+-]+)*$/.test(route.path ?? '')) {
       throw new Error(`Route path '${path}' of ${this.serviceName} is not a valid resource path`);
     }
     const resource = this.platform.gateway.resourceAt(path);

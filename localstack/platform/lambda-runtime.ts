@@ -4,6 +4,9 @@ import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { Worker } from 'node:worker_threads';
 
+/** Where the runtime-provided modules (the AWS SDK v3) come from locally. */
+const RUNTIME_MODULES = path.resolve(__dirname, '..', '..', 'node_modules');
+
 export interface LocalFunctionDefinition {
   readonly logicalId: string;
   readonly functionName: string;
@@ -91,6 +94,20 @@ export class LocalFunction {
     }
   }
 
+  /** Starts one execution environment and loads the handler in it (a cold start done ahead). */
+  async warm(): Promise<InvocationResult> {
+    const environment = await this.acquire();
+    const id = randomUUID();
+    try {
+      return await new Promise<InvocationResult>((resolve) => {
+        this.pending.set(id, { resolve });
+        environment.worker.postMessage({ id, warm: true });
+      });
+    } finally {
+      this.release(environment);
+    }
+  }
+
   async stop(): Promise<void> {
     await Promise.all(this.environments.splice(0).map((environment) => environment.worker.terminate()));
   }
@@ -140,10 +157,15 @@ export class LocalFunction {
         functionName: definition.functionName,
         memorySize: definition.memorySize,
         logGroupName: definition.logGroupName,
+        runtimeModules: RUNTIME_MODULES,
       },
     });
     const environment: Environment = { worker, busy: false };
-    worker.on('message', (message: { id: string; ok: boolean; result?: unknown; error?: unknown }) => {
+    worker.on('message', (message: { id: string; ok: boolean; result?: unknown; error?: unknown; log?: string }) => {
+      if (message.log !== undefined) {
+        for (const line of message.log.split('\n')) if (line) this.writeLog(line);
+        return;
+      }
       const pending = this.pending.get(message.id);
       if (!pending) return;
       this.pending.delete(message.id);
@@ -154,6 +176,7 @@ export class LocalFunction {
       const index = this.environments.indexOf(environment);
       if (index >= 0) this.environments.splice(index, 1);
     });
+    // Anything written past the redirected streams (native code, early start-up) still lands.
     for (const stream of [worker.stdout, worker.stderr]) {
       createInterface({ input: stream }).on('line', (line) => this.writeLog(line));
     }

@@ -152,6 +152,13 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       throw error;
     });
     stoppers.push(() => gateway!.close());
+    const warmed = await Promise.all([...functionsByName.values()].map(async (fn) => [fn, await fn.warm()] as const));
+    for (const [fn, result] of warmed) {
+      if (result.functionError) {
+        const error = result.payload as { errorMessage?: string };
+        process.stderr.write(`serverless-msa: ${fn.definition.functionName} failed to load: ${error.errorMessage}\n`);
+      }
+    }
 
     const platform: RunningPlatform = {
       baseUrl,
@@ -181,6 +188,13 @@ export function writePlatformFile(stateDir: string, platform: RunningPlatform, c
     region: platform.region,
     stage: platform.stage,
     logDir: platform.logDir,
+    functions: [...platform.functions.values()].map(({ definition, logFile }) => ({
+      functionName: definition.functionName,
+      logicalId: definition.logicalId,
+      label: definition.label,
+      arn: definition.arn,
+      logFile,
+    })),
     clients,
   };
   mkdirSync(stateDir, { recursive: true });

@@ -6,7 +6,8 @@ import { PROJECT_ROOT, startLocalPlatform } from './local-platform';
  * `npm start`: the whole platform on 127.0.0.1 with no Docker and no AWS account.
  * Options come from the environment: PORT (default 3000, 0 = any free port), AWS_ENDPOINT_URL
  * (use a running emulator such as LocalStack), LOCAL_CLOUD_ASSEMBLY (run an already synthesized
- * cdk.out instead of synthesizing), LOCAL_QUIET=1 (do not echo function logs).
+ * cdk.out instead of synthesizing), LOCAL_STATE_DIR (where logs and platform.json go; default
+ * .local), LOCAL_QUIET=1 (do not echo function logs).
  */
 async function main(): Promise<void> {
   const started = Date.now();
@@ -14,6 +15,7 @@ async function main(): Promise<void> {
     port: process.env.PORT === undefined ? 3000 : Number(process.env.PORT),
     cloudAssemblyDir: process.env.LOCAL_CLOUD_ASSEMBLY ? path.resolve(process.env.LOCAL_CLOUD_ASSEMBLY) : undefined,
     echoLogs: process.env.LOCAL_QUIET !== '1',
+    stateDir: process.env.LOCAL_STATE_DIR ? path.resolve(process.env.LOCAL_STATE_DIR) : undefined,
   });
   let stopping = false;
   const shutdown = (signal: string) => {

@@ -58,6 +58,7 @@ export const handler = createServiceHandler({
         metrics.addMetric('RecommendationsUnavailable', 'Count', 1);
         notice = 'Recommendations are unavailable right now.';
       }
+      logger.info('Reading list served', { books: books.length, enriched: recommendations !== null });
       return jsonResponse(200, { userId, books, recommendations, ...(notice ? { notice } : {}) });
     },
     [`POST /${SERVICE}`]: async (event) => {
