@@ -1,6 +1,10 @@
 import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { resolveIssuer } from '../../runtime/auth/issuer';
-import { findRouteRule, ruleSatisfiedBy, type RouteScopeRule } from '../../runtime/auth/route-scopes';
+import {
+  findRouteRule,
+  ruleSatisfiedBy,
+  type RouteScopeRule,
+} from '../../runtime/auth/route-scopes';
 import { findHeader } from '../../runtime/observability/correlation';
 import type { Powertools } from '../../runtime/observability/powertools';
 import type { AuthorizerSettings } from './config';
@@ -46,10 +50,16 @@ export function createAuthorizer(deps: AuthorizerDeps) {
       const rule = findRouteRule(deps.rules, event.httpMethod, event.resource);
       const granted = new Set(verified.scopes);
       const allowed = rule !== undefined && ruleSatisfiedBy(rule, granted);
-      if (!rule) logger.warn('No route-scope rule for this route: denied', { method: event.httpMethod, resource: event.resource });
+      if (!rule)
+        logger.warn('No route-scope rule for this route: denied', {
+          method: event.httpMethod,
+          resource: event.resource,
+        });
 
       const usageIdentifierKey = deps.usageKeys
-        ? await deps.usageKeys.keyFor(verified.own ? verified.clientId : `${verified.issuer}#${verified.clientId}`)
+        ? await deps.usageKeys.keyFor(
+            verified.own ? verified.clientId : `${verified.issuer}#${verified.clientId}`,
+          )
         : undefined;
 
       logger.info(allowed ? 'Access granted' : 'Access denied: insufficient scope', {
@@ -73,7 +83,11 @@ export function createAuthorizer(deps: AuthorizerDeps) {
       };
     } catch (error) {
       if (error instanceof TokenRejected) {
-        logger.info('Token rejected', { reason: error.reason, method: event.httpMethod, resource: event.resource });
+        logger.info('Token rejected', {
+          reason: error.reason,
+          method: event.httpMethod,
+          resource: event.resource,
+        });
         metrics.addMetric('AuthorizerRejected', 'Count', 1);
         throw new Error('Unauthorized');
       }
@@ -86,7 +100,7 @@ export function createAuthorizer(deps: AuthorizerDeps) {
       metrics.addMetric('Errors', 'Count', 1);
       throw new Error('Unauthorized');
     } finally {
-      metrics.publishStoredMetrics();
+      if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
     }
   };
 }

@@ -1,7 +1,15 @@
 import { z } from 'zod';
 import { jwksUriOf } from '../../runtime/auth/issuer';
 
-export const VERIFY_ALGORITHMS = ['ES256', 'ES384', 'RS256', 'RS384', 'RS512', 'PS256', 'EdDSA'] as const;
+export const VERIFY_ALGORITHMS = [
+  'ES256',
+  'ES384',
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'EdDSA',
+] as const;
 
 /**
  * One issuer the authorizer trusts. TRUSTED_ISSUERS is a JSON list of these; the platform's own
@@ -58,7 +66,9 @@ export function ownIssuerConfig(settings: AuthorizerSettings, issuer: string): I
   };
 }
 
-export function authorizerSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): AuthorizerSettings {
+export function authorizerSettingsFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+): AuthorizerSettings {
   const int = (value: string | undefined, fallback: number) =>
     value && /^\d+$/.test(value) ? Number(value) : fallback;
   return {
@@ -69,7 +79,12 @@ export function authorizerSettingsFromEnv(env: NodeJS.ProcessEnv = process.env):
     algorithms: z
       .array(z.enum(VERIFY_ALGORITHMS))
       .min(1)
-      .parse((env.ALLOWED_ALGORITHMS ?? 'ES256,RS256').split(',').map((a) => a.trim()).filter(Boolean)),
+      .parse(
+        (env.ALLOWED_ALGORITHMS ?? 'ES256,RS256')
+          .split(',')
+          .map((a) => a.trim())
+          .filter(Boolean),
+      ),
     clockToleranceSeconds: int(env.CLOCK_TOLERANCE_SECONDS, 30),
     maxTokenLength: int(env.MAX_TOKEN_LENGTH, 8192),
     jwksCooldownMs: int(env.JWKS_COOLDOWN_SECONDS, 30) * 1000,

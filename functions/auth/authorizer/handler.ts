@@ -24,7 +24,10 @@ import { createTokenVerifier } from './verifier';
 let authorizer: ReturnType<typeof createAuthorizer> | undefined;
 let powertools: ReturnType<typeof createPowertools> | undefined;
 
-export const handler = async (event: APIGatewayRequestAuthorizerEvent, context: Context): Promise<AuthorizerResult> => {
+export const handler = async (
+  event: APIGatewayRequestAuthorizerEvent,
+  context: Context,
+): Promise<AuthorizerResult> => {
   if (!authorizer) {
     powertools = createPowertools('authorizer');
     const settings = authorizerSettingsFromEnv();

@@ -1,9 +1,18 @@
 import type { APIGatewayAuthorizerResult, PolicyDocument, Statement } from 'aws-lambda';
-import { resourceToArnPath, ruleSatisfiedBy, type RouteScopeRule } from '../../runtime/auth/route-scopes';
+import {
+  resourceToArnPath,
+  ruleSatisfiedBy,
+  type RouteScopeRule,
+} from '../../runtime/auth/route-scopes';
 
 /** `arn:{partition}:execute-api:{region}:{account}:{apiId}/{stage}` and the rest of a method ARN. */
-export function parseMethodArn(methodArn: string): { base: string; method: string; path: string } | undefined {
-  const match = /^(arn:[a-z-]+:execute-api:[a-z0-9-]+:\d{12}:[A-Za-z0-9]+\/[^/]+)\/([A-Z*]+)(\/.*)?$/.exec(methodArn);
+export function parseMethodArn(
+  methodArn: string,
+): { base: string; method: string; path: string } | undefined {
+  const match =
+    /^(arn:[a-z-]+:execute-api:[a-z0-9-]+:\d{12}:[A-Za-z0-9]+\/[^/]+)\/([A-Z*]+)(\/.*)?$/.exec(
+      methodArn,
+    );
   if (!match) return undefined;
   return { base: match[1], method: match[2], path: match[3] ?? '/' };
 }
@@ -34,12 +43,15 @@ export function buildPolicy(
   const allow = new Set<string>();
   const deny = new Set<string>();
   if (parsed) {
-    for (const rule of rules) (ruleSatisfiedBy(rule, granted) ? allow : deny).add(ruleArn(parsed.base, rule));
+    for (const rule of rules)
+      (ruleSatisfiedBy(rule, granted) ? allow : deny).add(ruleArn(parsed.base, rule));
   }
   if (!requestedAllowed || !parsed) deny.add(methodArn);
   const statements: Statement[] = [];
-  if (allow.size > 0) statements.push({ Effect: 'Allow', Action: 'execute-api:Invoke', Resource: [...allow] });
-  if (deny.size > 0) statements.push({ Effect: 'Deny', Action: 'execute-api:Invoke', Resource: [...deny] });
+  if (allow.size > 0)
+    statements.push({ Effect: 'Allow', Action: 'execute-api:Invoke', Resource: [...allow] });
+  if (deny.size > 0)
+    statements.push({ Effect: 'Deny', Action: 'execute-api:Invoke', Resource: [...deny] });
   return { Version: '2012-10-17', Statement: statements };
 }
 

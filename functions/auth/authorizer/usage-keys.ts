@@ -42,7 +42,9 @@ export class SsmUsageKeyResolver implements UsageKeyResolver {
 
   private async load(): Promise<void> {
     try {
-      const out = await this.client.send(new GetParameterCommand({ Name: this.parameterName, WithDecryption: true }));
+      const out = await this.client.send(
+        new GetParameterCommand({ Name: this.parameterName, WithDecryption: true }),
+      );
       this.map = MapSchema.parse(JSON.parse(out.Parameter?.Value ?? '{}'));
       this.loadedAt = this.now();
     } catch {

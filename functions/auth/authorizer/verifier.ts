@@ -84,13 +84,20 @@ export function createTokenVerifier(deps: VerifierDeps) {
     return keySet;
   }
 
-  function configFor(iss: string, ownIssuer: string | undefined): { config: IssuerConfig; own: boolean } | undefined {
-    if (ownIssuer && iss === ownIssuer) return { config: ownIssuerConfig(settings, ownIssuer), own: true };
+  function configFor(
+    iss: string,
+    ownIssuer: string | undefined,
+  ): { config: IssuerConfig; own: boolean } | undefined {
+    if (ownIssuer && iss === ownIssuer)
+      return { config: ownIssuerConfig(settings, ownIssuer), own: true };
     const config = trusted.get(iss);
     return config ? { config, own: false } : undefined;
   }
 
-  async function verify(token: string, ownIssuer: string | undefined = settings.ownIssuer): Promise<VerifiedToken> {
+  async function verify(
+    token: string,
+    ownIssuer: string | undefined = settings.ownIssuer,
+  ): Promise<VerifiedToken> {
     if (token.length > settings.maxTokenLength) throw new TokenRejected('token_too_long');
     if (!COMPACT_JWS.test(token)) throw new TokenRejected('malformed');
     const now = clock();
@@ -136,7 +143,8 @@ export function createTokenVerifier(deps: VerifierDeps) {
       if (payload[claim] !== value) throw new TokenRejected(`claim_mismatch:${claim}`);
     }
     const sub = stringClaim(payload.sub);
-    if (!sub || sub.length > 256 || (clientId !== undefined && clientId.length > 256)) throw new TokenRejected('bad_subject');
+    if (!sub || sub.length > 256 || (clientId !== undefined && clientId.length > 256))
+      throw new TokenRejected('bad_subject');
     const result: VerifiedToken = {
       issuer: config.issuer,
       sub,
@@ -181,7 +189,8 @@ export type TokenVerifier = ReturnType<typeof createTokenVerifier>;
 export function failureThrottledFetch(base: typeof fetch, cooldownMs: number): typeof fetch {
   let failedAt = Number.NEGATIVE_INFINITY;
   return (async (input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]) => {
-    if (Date.now() - failedAt < cooldownMs) throw new TypeError('JWKS fetch suppressed after a recent failure');
+    if (Date.now() - failedAt < cooldownMs)
+      throw new TypeError('JWKS fetch suppressed after a recent failure');
     try {
       const response = await base(input, init);
       if (response.status !== 200) failedAt = Date.now();
@@ -199,7 +208,8 @@ function stringClaim(value: unknown): string | undefined {
 
 function scopesOf(value: unknown): string[] {
   if (typeof value === 'string') return [...new Set(value.split(' ').filter(Boolean))];
-  if (Array.isArray(value)) return [...new Set(value.filter((v): v is string => typeof v === 'string' && !!v))];
+  if (Array.isArray(value))
+    return [...new Set(value.filter((v): v is string => typeof v === 'string' && !!v))];
   return [];
 }
 
@@ -211,7 +221,8 @@ function classify(error: unknown): Error {
   ) {
     return new KeySourceUnavailable(error.code);
   }
-  if (error instanceof errors.JWTClaimValidationFailed) return new TokenRejected(`${error.code}:${error.claim}`);
+  if (error instanceof errors.JWTClaimValidationFailed)
+    return new TokenRejected(`${error.code}:${error.claim}`);
   if (error instanceof errors.JOSEError) return new TokenRejected(error.code);
   // fetch failures (network) and HTTP errors of the JWKS endpoint
   if (error instanceof TypeError || (error as { name?: string })?.name === 'AbortError') {

@@ -30,7 +30,13 @@ export interface RotationSummary {
   readonly action: RotationResult['action'] | 'status';
   readonly changed: boolean;
   readonly removedKids: string[];
-  readonly keys: { kid: string; alg: string; status: string; createdAt: string; publishUntil?: string }[];
+  readonly keys: {
+    kid: string;
+    alg: string;
+    status: string;
+    createdAt: string;
+    publishUntil?: string;
+  }[];
   readonly reason?: string;
 }
 
@@ -42,10 +48,17 @@ export function createRotationHandler(deps: RotationHandlerDeps) {
     if (context) logger.addContext(context);
     try {
       const scheduled = isScheduled(event);
-      const request = scheduled ? { action: 'rotate' as const, force: false } : OnDemandSchema.parse(event);
+      const request = scheduled
+        ? { action: 'rotate' as const, force: false }
+        : OnDemandSchema.parse(event);
       const existing = await deps.store.load();
       if (request.action === 'status') {
-        return { action: 'status', changed: false, removedKids: [], keys: describe(existing?.keys ?? []) };
+        return {
+          action: 'status',
+          changed: false,
+          removedKids: [],
+          keys: describe(existing?.keys ?? []),
+        };
       }
       const result = await rotateKeys(existing, clock(), deps.policy, { force: request.force });
       if (result.changed) await deps.store.save(result.document);
@@ -65,19 +78,31 @@ export function createRotationHandler(deps: RotationHandlerDeps) {
         reason: result.reason,
       };
     } finally {
-      metrics.publishStoredMetrics();
+      if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
     }
   };
 }
 
 function isScheduled(event: unknown): event is ScheduledEvent {
   const candidate = event as Partial<ScheduledEvent> | null;
-  return !!candidate && candidate.source === 'aws.events' && candidate['detail-type'] === 'Scheduled Event';
+  return (
+    !!candidate &&
+    candidate.source === 'aws.events' &&
+    candidate['detail-type'] === 'Scheduled Event'
+  );
 }
 
-function describe(keys: { kid: string; alg: string; status: string; createdAt: string; publishUntil?: string }[]) {
+function describe(
+  keys: { kid: string; alg: string; status: string; createdAt: string; publishUntil?: string }[],
+) {
   // Never the private JWK.
-  return keys.map(({ kid, alg, status, createdAt, publishUntil }) => ({ kid, alg, status, createdAt, publishUntil }));
+  return keys.map(({ kid, alg, status, createdAt, publishUntil }) => ({
+    kid,
+    alg,
+    status,
+    createdAt,
+    publishUntil,
+  }));
 }
 
 /** Policy from the environment; defaults match the token service and authorizer defaults. */
@@ -88,7 +113,10 @@ export function rotationPolicyFromEnv(env: NodeJS.ProcessEnv = process.env): Rot
   const signerCache = positiveInt(env.KEY_CACHE_SECONDS, 60);
   return {
     algorithm,
-    retiredGraceSeconds: positiveInt(env.RETIRED_KEY_GRACE_SECONDS, maxLifetime + clockTolerance + signerCache),
+    retiredGraceSeconds: positiveInt(
+      env.RETIRED_KEY_GRACE_SECONDS,
+      maxLifetime + clockTolerance + signerCache,
+    ),
     minNextAgeSeconds: positiveInt(env.MIN_NEXT_KEY_AGE_SECONDS, 900),
   };
 }

@@ -51,7 +51,8 @@ export async function rotateKeys(
   const removedKids: string[] = [];
   document.keys = document.keys.filter((key) => {
     const expired =
-      key.status === 'retired' && (key.publishUntil === undefined || Date.parse(key.publishUntil) <= now.getTime());
+      key.status === 'retired' &&
+      (key.publishUntil === undefined || Date.parse(key.publishUntil) <= now.getTime());
     if (expired) removedKids.push(key.kid);
     return !expired;
   });
@@ -74,7 +75,9 @@ export async function rotateKeys(
     if (!options.force && ageSeconds < policy.minNextAgeSeconds) {
       reason = `next key published ${Math.floor(ageSeconds)} s ago; promotion needs ${policy.minNextAgeSeconds} s`;
     } else {
-      const publishUntil = new Date(now.getTime() + policy.retiredGraceSeconds * 1000).toISOString();
+      const publishUntil = new Date(
+        now.getTime() + policy.retiredGraceSeconds * 1000,
+      ).toISOString();
       for (const key of current) {
         key.status = 'retired';
         key.retiredAt = iso;
@@ -82,7 +85,8 @@ export async function rotateKeys(
       }
       candidate.status = 'current';
       candidate.activatedAt = iso;
-      if (next.length === 1) document.keys.push(await generateSigningKey(policy.algorithm, now, 'next'));
+      if (next.length === 1)
+        document.keys.push(await generateSigningKey(policy.algorithm, now, 'next'));
       action = 'rotated';
     }
   }

@@ -6,7 +6,11 @@ import { OAuthError } from './oauth-error';
 import type { ReplayStore } from './replay';
 
 export const JWT_BEARER_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
-export const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const;
+export const CLIENT_AUTH_METHODS = [
+  'client_secret_basic',
+  'client_secret_post',
+  'private_key_jwt',
+] as const;
 export type ClientAuthMethod = (typeof CLIENT_AUTH_METHODS)[number];
 export const ASSERTION_ALGORITHMS = ['ES256', 'RS256'] as const;
 
@@ -59,12 +63,14 @@ export async function authenticateClient(
       throw new OAuthError('invalid_request', 'client_id does not match the authenticated client.');
     }
     const client = await checkSecret(credentials.clientId, credentials.secret, ctx);
-    if (!client) throw new OAuthError('invalid_client', 'Client authentication failed.', 401, basicChallenge);
+    if (!client)
+      throw new OAuthError('invalid_client', 'Client authentication failed.', 401, basicChallenge);
     return { client, method: 'client_secret_basic' };
   }
   if (usesPost) {
     const clientId = params.get('client_id');
-    if (!clientId) throw new OAuthError('invalid_request', 'client_id is required with client_secret.');
+    if (!clientId)
+      throw new OAuthError('invalid_request', 'client_id is required with client_secret.');
     const client = await checkSecret(clientId, params.get('client_secret')!, ctx);
     if (!client) throw new OAuthError('invalid_client', 'Client authentication failed.', 401);
     return { client, method: 'client_secret_post' };
@@ -95,17 +101,31 @@ function formDecode(value: string): string {
   return decodeURIComponent(value.replace(/\+/g, ' '));
 }
 
-async function checkSecret(clientId: string, secret: string, ctx: ClientAuthContext): Promise<ClientRecord | undefined> {
-  const client = CLIENT_ID.test(clientId) && secret.length <= 1024 ? await ctx.clients.find(clientId) : undefined;
+async function checkSecret(
+  clientId: string,
+  secret: string,
+  ctx: ClientAuthContext,
+): Promise<ClientRecord | undefined> {
+  const client =
+    CLIENT_ID.test(clientId) && secret.length <= 1024
+      ? await ctx.clients.find(clientId)
+      : undefined;
   const usable = client && !client.disabled ? client.secretHash : undefined;
   const ok = await verifyClientSecret(secret.slice(0, 1024), usable);
   return ok ? client : undefined;
 }
 
-async function checkAssertion(params: Map<string, string>, ctx: ClientAuthContext): Promise<ClientRecord> {
-  const fail = (description = 'Client authentication failed.') => new OAuthError('invalid_client', description, 401);
+async function checkAssertion(
+  params: Map<string, string>,
+  ctx: ClientAuthContext,
+): Promise<ClientRecord> {
+  const fail = (description = 'Client authentication failed.') =>
+    new OAuthError('invalid_client', description, 401);
   if (params.get('client_assertion_type') !== JWT_BEARER_ASSERTION_TYPE) {
-    throw new OAuthError('invalid_request', `client_assertion_type must be ${JWT_BEARER_ASSERTION_TYPE}.`);
+    throw new OAuthError(
+      'invalid_request',
+      `client_assertion_type must be ${JWT_BEARER_ASSERTION_TYPE}.`,
+    );
   }
   const assertion = params.get('client_assertion');
   if (!assertion) throw new OAuthError('invalid_request', 'client_assertion is required.');
@@ -126,7 +146,9 @@ async function checkAssertion(params: Map<string, string>, ctx: ClientAuthContex
   let payload;
   try {
     const jwk = client.publicJwk as JWK;
-    const allowed = ASSERTION_ALGORITHMS.filter((alg) => (jwk.kty === 'EC' ? alg === 'ES256' : alg === 'RS256'));
+    const allowed = ASSERTION_ALGORITHMS.filter((alg) =>
+      jwk.kty === 'EC' ? alg === 'ES256' : alg === 'RS256',
+    );
     const key = await importJWK(jwk, jwk.alg ?? allowed[0]);
     ({ payload } = await jwtVerify(assertion, key, {
       algorithms: [...allowed],
@@ -142,9 +164,13 @@ async function checkAssertion(params: Map<string, string>, ctx: ClientAuthContex
   }
   const nowSeconds = Math.floor(ctx.now.getTime() / 1000);
   const exp = payload.exp!;
-  if (exp - nowSeconds > ctx.maxAssertionLifetimeSeconds) throw fail('The client assertion lives too long.');
+  if (exp - nowSeconds > ctx.maxAssertionLifetimeSeconds)
+    throw fail('The client assertion lives too long.');
   if (typeof payload.jti !== 'string' || !payload.jti || payload.jti.length > 256) throw fail();
-  const fresh = await ctx.replay.claim(`${client.clientId}#${payload.jti}`, exp + ctx.clockToleranceSeconds);
+  const fresh = await ctx.replay.claim(
+    `${client.clientId}#${payload.jti}`,
+    exp + ctx.clockToleranceSeconds,
+  );
   if (!fresh) throw fail('The client assertion was already used.');
   return client;
 }

@@ -1,4 +1,9 @@
-import { randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import {
+  randomBytes,
+  scrypt as scryptCallback,
+  timingSafeEqual,
+  type ScryptOptions,
+} from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { JWK } from 'jose';
@@ -35,7 +40,9 @@ export class DynamoDbClientsRepository implements ClientsRepository {
   }
 
   async find(clientId: string): Promise<ClientRecord | undefined> {
-    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { clientId } }));
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: { clientId } }),
+    );
     return out.Item ? toClientRecord(out.Item) : undefined;
   }
 
@@ -59,7 +66,10 @@ export function toClientRecord(item: Record<string, unknown>): ClientRecord | un
     clientId: item.clientId,
     secretHash: typeof item.secretHash === 'string' ? item.secretHash : undefined,
     scopes: list(item.scopes) ?? [],
-    publicJwk: typeof item.publicJwk === 'object' && item.publicJwk !== null ? (item.publicJwk as JWK) : undefined,
+    publicJwk:
+      typeof item.publicJwk === 'object' && item.publicJwk !== null
+        ? (item.publicJwk as JWK)
+        : undefined,
     usagePlanKey: typeof item.usagePlanKey === 'string' ? item.usagePlanKey : undefined,
     rateLimitTier: typeof item.rateLimitTier === 'string' ? item.rateLimitTier : undefined,
     disabled: item.disabled === true,
@@ -92,9 +102,16 @@ const DEFAULT_SCRYPT = { N: 16384, r: 8, p: 1 } as const;
 const HASH_BYTES = 32;
 const SALT_BYTES = 16;
 
-function scrypt(password: Buffer, salt: Buffer, keylen: number, options: ScryptOptions): Promise<Buffer> {
+function scrypt(
+  password: Buffer,
+  salt: Buffer,
+  keylen: number,
+  options: ScryptOptions,
+): Promise<Buffer> {
   return new Promise((resolve, reject) =>
-    scryptCallback(password, salt, keylen, options, (error, key) => (error ? reject(error) : resolve(key))),
+    scryptCallback(password, salt, keylen, options, (error, key) =>
+      error ? reject(error) : resolve(key),
+    ),
   );
 }
 
@@ -103,7 +120,10 @@ function scryptOptions(N: number, r: number, p: number): ScryptOptions {
 }
 
 /** Hashes a client secret for the clients table: `scrypt$N$r$p$salt$hash`, per-client random salt. */
-export async function hashClientSecret(secret: string, parameters: ScryptParameters = {}): Promise<string> {
+export async function hashClientSecret(
+  secret: string,
+  parameters: ScryptParameters = {},
+): Promise<string> {
   const { N, r, p } = { ...DEFAULT_SCRYPT, ...parameters };
   const salt = randomBytes(SALT_BYTES);
   const hash = await scrypt(Buffer.from(secret, 'utf8'), salt, HASH_BYTES, scryptOptions(N, r, p));
@@ -123,7 +143,8 @@ function parseHash(encoded: string): ParsedHash | undefined {
   if (parts.length !== 6 || parts[0] !== 'scrypt') return undefined;
   const [N, r, p] = parts.slice(1, 4).map(Number);
   const validN = Number.isInteger(N) && N >= 2 && N <= 1 << 20 && (N & (N - 1)) === 0;
-  if (!validN || !Number.isInteger(r) || r < 1 || r > 32 || !Number.isInteger(p) || p < 1 || p > 16) return undefined;
+  if (!validN || !Number.isInteger(r) || r < 1 || r > 32 || !Number.isInteger(p) || p < 1 || p > 16)
+    return undefined;
   const salt = Buffer.from(parts[4], 'base64url');
   const hash = Buffer.from(parts[5], 'base64url');
   if (salt.length < 8 || hash.length < 16) return undefined;
@@ -137,12 +158,20 @@ let dummyHash: Promise<string> | undefined;
  * client, client without a secret) it still runs scrypt against a dummy hash of the default cost
  * and answers false, so that timing does not tell whether a client exists.
  */
-export async function verifyClientSecret(presented: string, encoded: string | undefined): Promise<boolean> {
+export async function verifyClientSecret(
+  presented: string,
+  encoded: string | undefined,
+): Promise<boolean> {
   const parsed = encoded ? parseHash(encoded) : undefined;
   if (!parsed) {
     dummyHash ??= hashClientSecret('dummy-secret-for-constant-work');
     const dummy = parseHash(await dummyHash)!;
-    const computed = await scrypt(Buffer.from(presented, 'utf8'), dummy.salt, dummy.hash.length, scryptOptions(dummy.N, dummy.r, dummy.p));
+    const computed = await scrypt(
+      Buffer.from(presented, 'utf8'),
+      dummy.salt,
+      dummy.hash.length,
+      scryptOptions(dummy.N, dummy.r, dummy.p),
+    );
     timingSafeEqual(computed, dummy.hash);
     return false;
   }

@@ -21,11 +21,17 @@ const KNOWN = new Set([
  * application/x-www-form-urlencoded, the body at most `maxBytes`, valid UTF-8, and no parameter
  * may appear twice (§3.2). Empty values count as omitted (§3.1).
  */
-export function parseTokenForm(event: APIGatewayProxyEvent, maxBytes = DEFAULT_MAX_BODY_BYTES): Map<string, string> {
+export function parseTokenForm(
+  event: APIGatewayProxyEvent,
+  maxBytes = DEFAULT_MAX_BODY_BYTES,
+): Map<string, string> {
   const contentType = findHeader(event.headers, 'content-type');
   const mediaType = contentType?.split(';')[0].trim().toLowerCase();
   if (mediaType !== 'application/x-www-form-urlencoded') {
-    throw new OAuthError('invalid_request', 'The request body must be application/x-www-form-urlencoded.');
+    throw new OAuthError(
+      'invalid_request',
+      'The request body must be application/x-www-form-urlencoded.',
+    );
   }
   const raw = event.body ?? '';
   // Refuse before decoding: a base64 body is 4/3 of its bytes.
@@ -42,7 +48,8 @@ export function parseTokenForm(event: APIGatewayProxyEvent, maxBytes = DEFAULT_M
   } else {
     bytes = Buffer.from(raw, 'utf8');
   }
-  if (bytes.length > maxBytes) throw new OAuthError('invalid_request', 'The request body is too large.');
+  if (bytes.length > maxBytes)
+    throw new OAuthError('invalid_request', 'The request body is too large.');
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);

@@ -19,7 +19,8 @@ import { createTokenService, type TokenServiceOptions } from './token-service';
  *   fleet-wide private_key_jwt replay protection; per-environment memory otherwise).
  */
 export function tokenOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): TokenServiceOptions {
-  const int = (value: string | undefined) => (value && /^\d+$/.test(value) ? Number(value) : undefined);
+  const int = (value: string | undefined) =>
+    value && /^\d+$/.test(value) ? Number(value) : undefined;
   return {
     issuer: env.ISSUER_URL || undefined,
     audience: env.ACCESS_TOKEN_AUDIENCE || undefined,
@@ -32,7 +33,10 @@ export function tokenOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Token
 let service: ReturnType<typeof createTokenService> | undefined;
 let powertools: ReturnType<typeof createPowertools> | undefined;
 
-export const handler = async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> => {
+export const handler = async (
+  event: APIGatewayProxyEvent,
+  context: Context,
+): Promise<APIGatewayProxyResult> => {
   if (!service) {
     const tableName = process.env.CLIENTS_TABLE_NAME;
     if (!tableName) throw new Error('CLIENTS_TABLE_NAME is not set');
@@ -41,8 +45,13 @@ export const handler = async (event: APIGatewayProxyEvent, context: Context): Pr
     const replayTable = process.env.ASSERTION_REPLAY_TABLE_NAME;
     service = createTokenService({
       clients: new DynamoDbClientsRepository(tableName, dynamo),
-      keys: new CachedKeyDocument(keyStoreFromEnv(), 1000 * Number(process.env.KEY_CACHE_SECONDS ?? 60)),
-      replay: replayTable ? new DynamoDbReplayStore(replayTable, dynamo) : new InMemoryReplayStore(),
+      keys: new CachedKeyDocument(
+        keyStoreFromEnv(),
+        1000 * Number(process.env.KEY_CACHE_SECONDS ?? 60),
+      ),
+      replay: replayTable
+        ? new DynamoDbReplayStore(replayTable, dynamo)
+        : new InMemoryReplayStore(),
       powertools,
       options: tokenOptionsFromEnv(),
     });

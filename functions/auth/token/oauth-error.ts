@@ -28,7 +28,11 @@ export const NO_STORE_HEADERS = { 'cache-control': 'no-store', pragma: 'no-cache
 export function oauthErrorResponse(error: OAuthError): APIGatewayProxyResult {
   return {
     statusCode: error.status,
-    headers: { 'content-type': 'application/json;charset=UTF-8', ...NO_STORE_HEADERS, ...error.headers },
+    headers: {
+      'content-type': 'application/json;charset=UTF-8',
+      ...NO_STORE_HEADERS,
+      ...error.headers,
+    },
     body: JSON.stringify({ error: error.error, error_description: error.description }),
   };
 }

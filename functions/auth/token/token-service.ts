@@ -2,10 +2,18 @@ import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { importJWK, SignJWT, type CryptoKey } from 'jose';
 import { resolveIssuer, tokenEndpointOf } from '../../runtime/auth/issuer';
-import { CachedKeyDocument, currentKey, jwksOf, type StoredKey } from '../../runtime/auth/key-store';
+import {
+  CachedKeyDocument,
+  currentKey,
+  jwksOf,
+  type StoredKey,
+} from '../../runtime/auth/key-store';
 import { isScopeToken, parseScope } from '../../runtime/auth/scopes';
 import { problemResponse } from '../../runtime/http/problem';
-import { CORRELATION_ID_HEADER, resolveCorrelationId } from '../../runtime/observability/correlation';
+import {
+  CORRELATION_ID_HEADER,
+  resolveCorrelationId,
+} from '../../runtime/observability/correlation';
 import type { Powertools } from '../../runtime/observability/powertools';
 import { authenticateClient } from './client-auth';
 import type { ClientsRepository } from './clients';
@@ -67,15 +75,23 @@ export function createTokenService(deps: TokenServiceDeps) {
     return imported;
   }
 
-  async function token(event: APIGatewayProxyEvent, issuer: string): Promise<APIGatewayProxyResult> {
+  async function token(
+    event: APIGatewayProxyEvent,
+    issuer: string,
+  ): Promise<APIGatewayProxyResult> {
     if (event.httpMethod !== 'POST') {
-      throw new OAuthError('invalid_request', 'The token endpoint accepts POST only.', 405, { allow: 'POST' });
+      throw new OAuthError('invalid_request', 'The token endpoint accepts POST only.', 405, {
+        allow: 'POST',
+      });
     }
     const params = parseTokenForm(event, opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
     const grantType = params.get('grant_type');
     if (!grantType) throw new OAuthError('invalid_request', 'grant_type is required.');
     if (grantType !== 'client_credentials') {
-      throw new OAuthError('unsupported_grant_type', 'Only the client_credentials grant is supported.');
+      throw new OAuthError(
+        'unsupported_grant_type',
+        'Only the client_credentials grant is supported.',
+      );
     }
     const now = clock();
     const { client, method } = await authenticateClient(event.headers, params, {
@@ -90,7 +106,10 @@ export function createTokenService(deps: TokenServiceDeps) {
     });
     logger.appendKeys({ client_id: client.clientId });
     if (!(client.grantTypes ?? ['client_credentials']).includes('client_credentials')) {
-      throw new OAuthError('unauthorized_client', 'The client may not use the client_credentials grant.');
+      throw new OAuthError(
+        'unauthorized_client',
+        'The client may not use the client_credentials grant.',
+      );
     }
     const requestedRaw = params.get('scope');
     let granted: string[];
@@ -103,7 +122,10 @@ export function createTokenService(deps: TokenServiceDeps) {
       }
       const allowed = new Set(client.scopes);
       if (!requested.every((scope) => allowed.has(scope))) {
-        throw new OAuthError('invalid_scope', 'The requested scope exceeds what the client may be granted.');
+        throw new OAuthError(
+          'invalid_scope',
+          'The requested scope exceeds what the client may be granted.',
+        );
       }
       granted = requested;
     }
@@ -111,7 +133,11 @@ export function createTokenService(deps: TokenServiceDeps) {
     const key = document ? currentKey(document) : undefined;
     if (!key) {
       logger.error('No current signing key: run the key rotation function');
-      throw new OAuthError('temporarily_unavailable', 'The service cannot issue tokens right now.', 503);
+      throw new OAuthError(
+        'temporarily_unavailable',
+        'The service cannot issue tokens right now.',
+        503,
+      );
     }
     const iat = Math.floor(now.getTime() / 1000);
     const scope = granted.join(' ');
@@ -126,12 +152,23 @@ export function createTokenService(deps: TokenServiceDeps) {
       .setExpirationTime(iat + ttl)
       .setJti(jti)
       .sign(await signingKeyOf(key));
-    logger.info('Access token issued', { client_id: client.clientId, auth_method: method, scope, kid: key.kid, jti });
+    logger.info('Access token issued', {
+      client_id: client.clientId,
+      auth_method: method,
+      scope,
+      kid: key.kid,
+      jti,
+    });
     metrics.addMetric('TokensIssued', 'Count', 1);
     return {
       statusCode: 200,
       headers: { 'content-type': 'application/json;charset=UTF-8', ...NO_STORE_HEADERS },
-      body: JSON.stringify({ access_token: accessToken, token_type: 'Bearer', expires_in: ttl, scope }),
+      body: JSON.stringify({
+        access_token: accessToken,
+        token_type: 'Bearer',
+        expires_in: ttl,
+        scope,
+      }),
     };
   }
 
@@ -140,17 +177,28 @@ export function createTokenService(deps: TokenServiceDeps) {
     const resource = event.resource;
     if (!issuer) {
       logger.error('Cannot determine the issuer: set ISSUER_URL');
-      return problemResponse({ title: 'Service Unavailable', status: 503, detail: 'The issuer is not configured.' });
+      return problemResponse({
+        title: 'Service Unavailable',
+        status: 503,
+        detail: 'The issuer is not configured.',
+      });
     }
     if (resource === '/oauth2/token') return token(event, issuer);
     if (event.httpMethod !== 'GET' && event.httpMethod !== 'HEAD') {
-      return problemResponse({ title: 'Method Not Allowed', status: 405, detail: 'Use GET.' }, { allow: 'GET, HEAD' });
+      return problemResponse(
+        { title: 'Method Not Allowed', status: 405, detail: 'Use GET.' },
+        { allow: 'GET, HEAD' },
+      );
     }
     if (resource === METADATA || resource === `${METADATA}/{path+}`) {
       const issuerPath = new URL(issuer).pathname.replace(/\/+$/, '');
       const suffix = resource === METADATA ? '' : `/${event.pathParameters?.path ?? ''}`;
       if (suffix !== '' && suffix !== issuerPath) {
-        return problemResponse({ title: 'Not Found', status: 404, detail: 'No metadata for this issuer path.' });
+        return problemResponse({
+          title: 'Not Found',
+          status: 404,
+          detail: 'No metadata for this issuer path.',
+        });
       }
       return json(authorizationServerMetadata(issuer, scopesSupported), publicCache);
     }
@@ -159,7 +207,11 @@ export function createTokenService(deps: TokenServiceDeps) {
     }
     if (resource === '/.well-known/jwks.json') {
       const document = await deps.keys.get();
-      return json(document ? jwksOf(document, clock()) : { keys: [] }, publicCache, 'application/jwk-set+json');
+      return json(
+        document ? jwksOf(document, clock()) : { keys: [] },
+        publicCache,
+        'application/jwk-set+json',
+      );
     }
     return problemResponse({ title: 'Not Found', status: 404, detail: 'No such route.' });
   }
@@ -174,22 +226,36 @@ export function createTokenService(deps: TokenServiceDeps) {
     } catch (error) {
       if (error instanceof OAuthError) {
         // The code and our own description only: never parameters, headers or the body.
-        logger.info('Token request refused', { error: error.error, description: error.description, status: error.status });
+        logger.info('Token request refused', {
+          error: error.error,
+          description: error.description,
+          status: error.status,
+        });
         metrics.addMetric(`TokenRefused_${error.error}`, 'Count', 1);
         const response = oauthErrorResponse(error);
         return { ...response, headers: { ...response.headers, ...extra } };
       }
       logger.error('Token service failure', { errorName: (error as Error | undefined)?.name });
       metrics.addMetric('Errors', 'Count', 1);
-      const response = oauthErrorResponse(new OAuthError('server_error', 'The server could not complete the request.', 500));
+      const response = oauthErrorResponse(
+        new OAuthError('server_error', 'The server could not complete the request.', 500),
+      );
       return { ...response, headers: { ...response.headers, ...extra } };
     } finally {
       logger.removeKeys(['correlation_id', 'client_id']);
-      metrics.publishStoredMetrics();
+      if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
     }
   };
 }
 
-function json(body: unknown, headers: Record<string, string>, contentType = 'application/json'): APIGatewayProxyResult {
-  return { statusCode: 200, headers: { 'content-type': contentType, ...headers }, body: JSON.stringify(body) };
+function json(
+  body: unknown,
+  headers: Record<string, string>,
+  contentType = 'application/json',
+): APIGatewayProxyResult {
+  return {
+    statusCode: 200,
+    headers: { 'content-type': contentType, ...headers },
+    body: JSON.stringify(body),
+  };
 }

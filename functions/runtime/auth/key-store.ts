@@ -78,7 +78,9 @@ export class SsmKeyStore implements KeyStore {
 
   async load(): Promise<KeyDocument | undefined> {
     try {
-      const out = await this.client.send(new GetParameterCommand({ Name: this.parameterName, WithDecryption: true }));
+      const out = await this.client.send(
+        new GetParameterCommand({ Name: this.parameterName, WithDecryption: true }),
+      );
       const value = out.Parameter?.Value;
       return value ? parseKeyDocument(value) : undefined;
     } catch (error) {
@@ -147,7 +149,11 @@ export class InMemoryKeyStore implements KeyStore {
 /** SIGNING_KEYS_PARAMETER (SSM) wins over SIGNING_KEYS_SECRET_ID (Secrets Manager). */
 export function keyStoreFromEnv(env: NodeJS.ProcessEnv = process.env): KeyStore {
   if (env.SIGNING_KEYS_PARAMETER) {
-    return new SsmKeyStore(new SSMClient({}), env.SIGNING_KEYS_PARAMETER, env.SIGNING_KEYS_KMS_KEY_ID);
+    return new SsmKeyStore(
+      new SSMClient({}),
+      env.SIGNING_KEYS_PARAMETER,
+      env.SIGNING_KEYS_KMS_KEY_ID,
+    );
   }
   if (env.SIGNING_KEYS_SECRET_ID) {
     return new SecretsManagerKeyStore(new SecretsManagerClient({}), env.SIGNING_KEYS_SECRET_ID);
@@ -208,7 +214,8 @@ export function toPublicJwk(key: Pick<StoredKey, 'kid' | 'alg' | 'privateJwk'>):
 export function publishedKeys(document: KeyDocument, now: Date): StoredKey[] {
   return document.keys.filter(
     (key) =>
-      key.status !== 'retired' || (key.publishUntil !== undefined && Date.parse(key.publishUntil) > now.getTime()),
+      key.status !== 'retired' ||
+      (key.publishUntil !== undefined && Date.parse(key.publishUntil) > now.getTime()),
   );
 }
 
@@ -221,8 +228,15 @@ export function currentKey(document: KeyDocument): StoredKey | undefined {
 }
 
 /** A fresh key pair; `kid` is the RFC 7638 thumbprint of the public key. */
-export async function generateSigningKey(alg: SigningAlgorithm, now: Date, status: KeyStatus): Promise<StoredKey> {
-  const { privateKey } = await generateKeyPair(alg, { extractable: true, ...(alg === 'RS256' ? { modulusLength: 2048 } : {}) });
+export async function generateSigningKey(
+  alg: SigningAlgorithm,
+  now: Date,
+  status: KeyStatus,
+): Promise<StoredKey> {
+  const { privateKey } = await generateKeyPair(alg, {
+    extractable: true,
+    ...(alg === 'RS256' ? { modulusLength: 2048 } : {}),
+  });
   const privateJwk = await exportJWK(privateKey);
   const kid = await calculateJwkThumbprint(privateJwk, 'sha256');
   return {

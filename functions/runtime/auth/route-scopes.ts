@@ -29,7 +29,10 @@ export const RouteScopeRuleSchema = z.object({
     .string()
     .min(1)
     .max(1024)
-    .regex(/^\/[A-Za-z0-9._~\-{}+/:@!$&'()*,;=%]*$/, 'resource must be an API Gateway resource template'),
+    .regex(
+      /^\/[A-Za-z0-9._~\-{}+/:@!$&'()*,;=%]*$/,
+      'resource must be an API Gateway resource template',
+    ),
   scopes: z.array(z.string().refine(isScopeToken, 'not a scope-token')).max(50),
   match: z.enum(['all-of', 'any-of']).default('all-of'),
 });

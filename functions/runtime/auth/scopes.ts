@@ -31,7 +31,10 @@ export function hasAllScopes(granted: Iterable<string>, required: readonly strin
  * - missing scopes → 403 problem, title `Forbidden`, `error: "insufficient_scope"` and the
  *   scopes needed (RFC 6750 §3.1 vocabulary), never which scopes the caller has.
  */
-export function requireScopes(caller: CallerIdentity | undefined, required: string[]): CallerIdentity {
+export function requireScopes(
+  caller: CallerIdentity | undefined,
+  required: string[],
+): CallerIdentity {
   if (!caller) {
     throw new ProblemError({
       title: 'Unauthorized',

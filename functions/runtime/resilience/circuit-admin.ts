@@ -18,7 +18,11 @@ export interface CircuitSummary {
   readonly openedAt?: string;
   readonly openUntil?: string;
   /** Sliding-window estimate, as the breakers see it. */
-  readonly window: { readonly calls: number; readonly failures: number; readonly failureRate: number };
+  readonly window: {
+    readonly calls: number;
+    readonly failures: number;
+    readonly failureRate: number;
+  };
   readonly consecutiveFailures: number;
   readonly probesInFlight: number;
   readonly reopenCount: number;
@@ -59,21 +63,29 @@ export class CircuitAdmin {
 
   forceOpen(name: string): Promise<CircuitSummary> {
     return this.change(name, (record, now) =>
-      record.state === 'FORCED_OPEN' ? undefined : forced(record, 'FORCED_OPEN', 'operator-forced-open', now),
+      record.state === 'FORCED_OPEN'
+        ? undefined
+        : forced(record, 'FORCED_OPEN', 'operator-forced-open', now),
     );
   }
 
   /** Forced closed: the breaker lets every call through and stops counting. */
   forceClosed(name: string): Promise<CircuitSummary> {
     return this.change(name, (record, now) =>
-      record.state === 'DISABLED' ? undefined : forced(record, 'DISABLED', 'operator-forced-closed', now),
+      record.state === 'DISABLED'
+        ? undefined
+        : forced(record, 'DISABLED', 'operator-forced-closed', now),
     );
   }
 
   /** Back to CLOSED with empty counts, whatever the state (forced ones included). */
   reset(name: string): Promise<CircuitSummary> {
     return this.change(name, (record, now) => {
-      const pristine = record.state === 'CLOSED' && record.calls === 0 && record.prevCalls === 0 && record.streak === 0;
+      const pristine =
+        record.state === 'CLOSED' &&
+        record.calls === 0 &&
+        record.prevCalls === 0 &&
+        record.streak === 0;
       return pristine ? undefined : closed(record, 'operator-reset', now);
     });
   }
@@ -106,7 +118,8 @@ export class CircuitAdmin {
 
 export function summarize(record: CircuitRecord, now: number): CircuitSummary {
   const counts = record.state === 'CLOSED' ? windowCounts(record, now) : { calls: 0, failures: 0 };
-  const iso = (ms: number | undefined): string | undefined => (ms ? new Date(ms).toISOString() : undefined);
+  const iso = (ms: number | undefined): string | undefined =>
+    ms ? new Date(ms).toISOString() : undefined;
   return {
     name: record.name,
     state: record.state,
@@ -118,7 +131,8 @@ export function summarize(record: CircuitRecord, now: number): CircuitSummary {
     window: {
       calls: Math.round(counts.calls),
       failures: Math.round(counts.failures),
-      failureRate: counts.calls > 0 ? Math.round((counts.failures / counts.calls) * 1000) / 1000 : 0,
+      failureRate:
+        counts.calls > 0 ? Math.round((counts.failures / counts.calls) * 1000) / 1000 : 0,
     },
     consecutiveFailures: record.streak,
     probesInFlight: record.leases.filter((lease) => lease.until > now).length,

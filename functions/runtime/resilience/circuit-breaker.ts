@@ -63,11 +63,19 @@ export class CircuitBreaker {
     this.name = this.options.name;
     const clock = this.options.clock;
     this.telemetry = new CircuitTelemetry(this.name, this.options, clock.now());
-    this.shared = new CircuitSession(this.options.store, 'shared', this.options, this.telemetry, (operation, work) =>
-      this.runSharedStore(operation, work),
+    this.shared = new CircuitSession(
+      this.options.store,
+      'shared',
+      this.options,
+      this.telemetry,
+      (operation, work) => this.runSharedStore(operation, work),
     );
-    this.local = new CircuitSession(this.localStore, 'local', this.options, this.telemetry, (_operation, work) =>
-      work({}),
+    this.local = new CircuitSession(
+      this.localStore,
+      'local',
+      this.options,
+      this.telemetry,
+      (_operation, work) => work({}),
     );
   }
 
@@ -83,12 +91,18 @@ export class CircuitBreaker {
     const { session, admission } = await this.admit();
     if (admission.kind === 'reject') {
       this.telemetry.count('shortCircuits');
-      return this.fallBack(fallback, { circuit: this.name, reason: 'open', state: admission.state }, () => {
-        throw new CircuitOpenError(this.name, admission.state);
-      });
+      return this.fallBack(
+        fallback,
+        { circuit: this.name, reason: 'open', state: admission.state },
+        () => {
+          throw new CircuitOpenError(this.name, admission.state);
+        },
+      );
     }
     const timeoutMs =
-      admission.kind === 'probe' ? probeTimeout(this.options.callTimeoutMs, this.options.probeLeaseMs) : this.options.callTimeoutMs;
+      admission.kind === 'probe'
+        ? probeTimeout(this.options.callTimeoutMs, this.options.probeLeaseMs)
+        : this.options.callTimeoutMs;
     const settled = await this.run(call, timeoutMs);
     if (admission.kind !== 'bypass') await this.report(session, admission, settled.failed);
     return this.deliver(settled, fallback);
@@ -142,7 +156,11 @@ export class CircuitBreaker {
     }
   }
 
-  private async report(session: CircuitSession, admission: Admission, failed: boolean): Promise<void> {
+  private async report(
+    session: CircuitSession,
+    admission: Admission,
+    failed: boolean,
+  ): Promise<void> {
     try {
       await session.report(admission, failed);
     } catch (error) {
@@ -159,17 +177,25 @@ export class CircuitBreaker {
     if (lastKnown) this.localStore.seed(lastKnown);
   }
 
-  private async runSharedStore<T>(operation: string, work: (options: StoreCallOptions) => Promise<T>): Promise<T> {
+  private async runSharedStore<T>(
+    operation: string,
+    work: (options: StoreCallOptions) => Promise<T>,
+  ): Promise<T> {
     try {
       return await withTimeout(
         this.options.clock,
         this.options.storeTimeoutMs,
         (signal) => work({ signal }),
-        () => new StateStoreError(`state store ${operation} took longer than ${this.options.storeTimeoutMs} ms`),
+        () =>
+          new StateStoreError(
+            `state store ${operation} took longer than ${this.options.storeTimeoutMs} ms`,
+          ),
       );
     } catch (error) {
       const storeError =
-        error instanceof StateStoreError ? error : new StateStoreError(`state store ${operation} failed`, { cause: error });
+        error instanceof StateStoreError
+          ? error
+          : new StateStoreError(`state store ${operation} failed`, { cause: error });
       this.telemetry.storeError(storeError, operation);
       throw storeError;
     }
@@ -179,7 +205,12 @@ export class CircuitBreaker {
     const clock = this.options.clock;
     const startedAt = clock.now();
     try {
-      const value = await withTimeout(clock, timeoutMs, call, () => new CallTimeoutError(this.name, timeoutMs));
+      const value = await withTimeout(
+        clock,
+        timeoutMs,
+        call,
+        () => new CallTimeoutError(this.name, timeoutMs),
+      );
       const failedResult = this.options.isFailureResult(value);
       const slowMs = this.options.slowCallThresholdMs;
       const slow = slowMs > 0 && clock.now() - startedAt > slowMs;
@@ -198,7 +229,11 @@ export class CircuitBreaker {
   private async deliver<T>(settled: Settled<T>, fallback: Fallback<T> | undefined): Promise<T> {
     if (settled.ok) {
       if (!settled.failedResult) return settled.value as T;
-      return this.fallBack(fallback, { circuit: this.name, reason: 'failure', result: settled.value }, () => settled.value as T);
+      return this.fallBack(
+        fallback,
+        { circuit: this.name, reason: 'failure', result: settled.value },
+        () => settled.value as T,
+      );
     }
     if (!settled.failed) throw settled.error;
     const reason = settled.timedOut ? 'timeout' : 'failure';
@@ -207,7 +242,11 @@ export class CircuitBreaker {
     });
   }
 
-  private async fallBack<T>(fallback: Fallback<T> | undefined, context: FallbackContext, otherwise: () => T): Promise<T> {
+  private async fallBack<T>(
+    fallback: Fallback<T> | undefined,
+    context: FallbackContext,
+    otherwise: () => T,
+  ): Promise<T> {
     if (!fallback) return otherwise();
     this.telemetry.count('fallbacks');
     return fallback(context);

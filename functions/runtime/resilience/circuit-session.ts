@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { CircuitTelemetry } from './circuit-telemetry';
 import type { ResolvedOptions } from './options';
 import { bucketStartOf, tripReason, windowCounts } from './sliding-window';
-import type { CircuitRecord, CircuitState, OutcomeBatch, ProbeLease, StateStore, StoreCallOptions } from './state-store';
+import type {
+  CircuitRecord,
+  CircuitState,
+  OutcomeBatch,
+  ProbeLease,
+  StateStore,
+  StoreCallOptions,
+} from './state-store';
 import { closed, halfOpened, opened } from './transitions';
 
 /** What the circuit lets a caller do. */
@@ -14,11 +21,16 @@ export type Admission =
   | { readonly kind: 'reject'; readonly state: CircuitState };
 
 /** Runs one store operation under the breaker's store time limit. */
-export type StoreRunner = <T>(operation: string, work: (options: StoreCallOptions) => Promise<T>) => Promise<T>;
+export type StoreRunner = <T>(
+  operation: string,
+  work: (options: StoreCallOptions) => Promise<T>,
+) => Promise<T>;
 
 /** Outcomes this environment has seen and not yet added to the shared counts. */
 interface PendingOutcomes {
   version: number;
+  /** When the oldest of these outcomes was seen: a batch older than the window is worthless. */
+  since: number;
   calls: number;
   failures: number;
   /** Failures since the last success in this batch. */
@@ -35,7 +47,8 @@ const MAX_ATTEMPTS = 4;
  * the outcomes not yet flushed, and the state machine that moves the record on by
  * compare-and-set. Losing a write is normal (another environment won): it re-reads and adopts.
  *
- * Costs: while CLOSED and healthy it makes no write and one read per `stateCacheMs`. Outcomes
+ * Costs: while CLOSED and healthy it makes no write and one read per `stateCacheMs` (per
+ * `stateCacheWhileFailingMs` for an environment that has just seen failures). Outcomes
  * are flushed in one atomic ADD per `flushIntervalMs` at most, and only when there is a failure
  * to report, or successes to report while the fleet's window holds failures (so that the rate
  * divides by the calls of every environment, not only of those that failed), or when the flush
@@ -48,6 +61,7 @@ export class CircuitSession {
   private refreshing: Promise<CircuitRecord> | undefined;
   private pending: PendingOutcomes = emptyPending(-1);
   private lastFlushAt = Number.NEGATIVE_INFINITY;
+  private lastFailureAt = Number.NEGATIVE_INFINITY;
   private flushing = false;
 
   constructor(
@@ -63,16 +77,26 @@ export class CircuitSession {
     return this.view?.record;
   }
 
-  /** The record, from cache while it is fresh enough. */
+  /**
+   * The record, from cache while it is fresh enough. An environment that has just seen a
+   * failure trusts its copy for less long: the circuit may be opening, and learning it late
+   * costs failed calls. A healthy environment never pays for this.
+   */
   async current(): Promise<CircuitRecord> {
     const now = this.options.clock.now();
-    if (this.view && now - this.view.readAt < this.options.stateCacheMs) return this.view.record;
+    const failingLately = now - this.lastFailureAt < this.options.stateCacheMs;
+    const maxAge = failingLately
+      ? Math.min(this.options.stateCacheMs, this.options.stateCacheWhileFailingMs)
+      : this.options.stateCacheMs;
+    if (this.view && now - this.view.readAt < maxAge) return this.view.record;
     return this.refresh();
   }
 
   /** A fresh read; concurrent callers in this environment share one request. */
   async refresh(): Promise<CircuitRecord> {
-    this.refreshing ??= this.runStore('get', (options) => this.store.get(this.options.name, options))
+    this.refreshing ??= this.runStore('get', (options) =>
+      this.store.get(this.options.name, options),
+    )
       .then((record) => {
         this.adopt(record);
         return record;
@@ -119,6 +143,7 @@ export class CircuitSession {
 
   /** Records the outcome of an admitted call: probes report at once, other calls in batches. */
   async report(admission: Admission, failed: boolean): Promise<void> {
+    if (failed) this.lastFailureAt = this.options.clock.now();
     if (admission.kind === 'probe') await this.reportProbe(admission, failed);
     else if (admission.kind === 'call') await this.reportCall(admission.version, failed);
   }
@@ -128,7 +153,10 @@ export class CircuitSession {
     if (this.pending.calls > 0) await this.flushPending();
   }
 
-  private async reportProbe(admission: Extract<Admission, { kind: 'probe' }>, failed: boolean): Promise<void> {
+  private async reportProbe(
+    admission: Extract<Admission, { kind: 'probe' }>,
+    failed: boolean,
+  ): Promise<void> {
     const now = this.options.clock.now();
     if (failed) {
       const record = this.view?.record;
@@ -153,8 +181,11 @@ export class CircuitSession {
 
   private async reportCall(version: number, failed: boolean): Promise<void> {
     if (this.view && this.view.record.version !== version) return; // observed under a state that has ended
-    if (this.pending.version !== version) this.pending = emptyPending(version);
+    const now = this.options.clock.now();
+    const stale = this.pending.calls > 0 && now - this.pending.since >= this.options.windowMs;
+    if (this.pending.version !== version || stale) this.pending = emptyPending(version);
     const pending = this.pending;
+    if (pending.calls === 0) pending.since = now;
     pending.calls += 1;
     if (failed) {
       pending.failures += 1;
@@ -178,7 +209,10 @@ export class CircuitSession {
       return intervalElapsed && (shared.failures > 0 || record.streak > 0);
     }
     if (intervalElapsed) return true;
-    const estimate = { calls: shared.calls + pending.calls, failures: shared.failures + pending.failures };
+    const estimate = {
+      calls: shared.calls + pending.calls,
+      failures: shared.failures + pending.failures,
+    };
     const streak = pending.hadSuccess ? pending.trailingFailures : record.streak + pending.failures;
     return tripReason(estimate, streak, this.options) !== undefined;
   }
@@ -216,7 +250,11 @@ export class CircuitSession {
         }
         this.adopt(updated);
         this.lastFlushAt = now;
-        const reason = tripReason(windowCounts(updated, now, windowMs), updated.streak, this.options);
+        const reason = tripReason(
+          windowCounts(updated, now, windowMs),
+          updated.streak,
+          this.options,
+        );
         if (reason) await this.transition(updated, opened(updated, reason, now, this.options));
         return;
       }
@@ -230,7 +268,9 @@ export class CircuitSession {
    * adopts what the winner wrote. Either way the caller gets the record as it now stands.
    */
   private async transition(from: CircuitRecord, next: CircuitRecord): Promise<CircuitRecord> {
-    const won = await this.runStore('transition', (options) => this.store.transition(from.version, next, options));
+    const won = await this.runStore('transition', (options) =>
+      this.store.transition(from.version, next, options),
+    );
     if (!won) return this.refresh();
     this.adopt(next);
     this.telemetry.transition({
@@ -267,5 +307,5 @@ export class CircuitSession {
 }
 
 function emptyPending(version: number): PendingOutcomes {
-  return { version, calls: 0, failures: 0, trailingFailures: 0, hadSuccess: false };
+  return { version, since: 0, calls: 0, failures: 0, trailingFailures: 0, hadSuccess: false };
 }

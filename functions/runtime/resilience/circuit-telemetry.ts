@@ -32,7 +32,16 @@ const PUBLISHED_AT_ONCE: ReadonlySet<keyof CircuitCounts> = new Set(['transition
 const PUBLISH_INTERVAL_MS = 60_000;
 
 function zeroCounts(): CircuitCounts {
-  return { calls: 0, failures: 0, timeouts: 0, slowCalls: 0, shortCircuits: 0, fallbacks: 0, transitions: 0, storeErrors: 0 };
+  return {
+    calls: 0,
+    failures: 0,
+    timeouts: 0,
+    slowCalls: 0,
+    shortCircuits: 0,
+    fallbacks: 0,
+    transitions: 0,
+    storeErrors: 0,
+  };
 }
 
 /**

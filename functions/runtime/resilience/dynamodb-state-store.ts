@@ -93,8 +93,13 @@ export class DynamoDbStateStore implements StateStore {
     return output.Item ? fromItem(output.Item) : emptyRecord(name);
   }
 
-  async transition(expectedVersion: number, next: CircuitRecord, options?: StoreCallOptions): Promise<boolean> {
-    const automatic = next.state === 'CLOSED' || next.state === 'OPEN' || next.state === 'HALF_OPEN';
+  async transition(
+    expectedVersion: number,
+    next: CircuitRecord,
+    options?: StoreCallOptions,
+  ): Promise<boolean> {
+    const automatic =
+      next.state === 'CLOSED' || next.state === 'OPEN' || next.state === 'HALF_OPEN';
     const item = {
       ...toItem(next),
       expiresAt: automatic ? epochSeconds(next.changedAt + this.retentionMs) : undefined,
@@ -104,14 +109,20 @@ export class DynamoDbStateStore implements StateStore {
         TableName: this.tableName,
         Item: item,
         ConditionExpression:
-          expectedVersion === 0 ? 'attribute_not_exists(pk) OR version = :expected' : 'version = :expected',
+          expectedVersion === 0
+            ? 'attribute_not_exists(pk) OR version = :expected'
+            : 'version = :expected',
         ExpressionAttributeValues: { ':expected': expectedVersion },
       }),
       options,
     ).then((output) => output !== undefined);
   }
 
-  async addOutcomes(name: string, batch: OutcomeBatch, options?: StoreCallOptions): Promise<CircuitRecord | undefined> {
+  async addOutcomes(
+    name: string,
+    batch: OutcomeBatch,
+    options?: StoreCallOptions,
+  ): Promise<CircuitRecord | undefined> {
     const rolls = batch.bucketStart !== batch.expectedBucketStart;
     const set = [
       // An absent record is CLOSED version 0: create it as such on its first counts.
@@ -133,10 +144,15 @@ export class DynamoDbStateStore implements StateStore {
       set.push(batch.carryOver ? 'prevFailures = failures' : 'prevFailures = :zero');
     } else {
       add.push('calls :calls', 'failures :failures');
-      set.push('prevCalls = if_not_exists(prevCalls, :zero)', 'prevFailures = if_not_exists(prevFailures, :zero)');
+      set.push(
+        'prevCalls = if_not_exists(prevCalls, :zero)',
+        'prevFailures = if_not_exists(prevFailures, :zero)',
+      );
     }
     const versionCondition =
-      batch.expectedVersion === 0 ? '(attribute_not_exists(pk) OR version = :version)' : 'version = :version';
+      batch.expectedVersion === 0
+        ? '(attribute_not_exists(pk) OR version = :version)'
+        : 'version = :version';
     const bucketCondition =
       batch.expectedBucketStart === 0
         ? '(attribute_not_exists(bucketStart) OR bucketStart = :expectedBucket)'
@@ -154,7 +170,7 @@ export class DynamoDbStateStore implements StateStore {
           ':zero': 0,
           ':version': batch.expectedVersion,
           ':expectedBucket': batch.expectedBucketStart,
-          ':bucket': batch.bucketStart,
+          ...(rolls ? { ':bucket': batch.bucketStart } : {}),
           ':windowMs': batch.windowMs,
           ':calls': batch.calls,
           ':failures': batch.failures,
@@ -180,7 +196,8 @@ export class DynamoDbStateStore implements StateStore {
         TableName: this.tableName,
         Key: keyOf(name),
         UpdateExpression: 'SET #token = :token, #until = :until',
-        ConditionExpression: 'version = :version AND #state = :halfOpen AND (attribute_not_exists(#until) OR #until <= :now)',
+        ConditionExpression:
+          'version = :version AND #state = :halfOpen AND (attribute_not_exists(#until) OR #until <= :now)',
         ExpressionAttributeNames: {
           '#state': 'state',
           '#token': leaseTokenAttribute(lease.slot),
@@ -216,7 +233,11 @@ export class DynamoDbStateStore implements StateStore {
           '#token': leaseTokenAttribute(lease.slot),
           '#until': leaseUntilAttribute(lease.slot),
         },
-        ExpressionAttributeValues: { ':version': expectedVersion, ':token': lease.token, ':one': 1 },
+        ExpressionAttributeValues: {
+          ':version': expectedVersion,
+          ':token': lease.token,
+          ':one': 1,
+        },
         ReturnValues: 'ALL_NEW',
       }),
       options,
@@ -252,7 +273,10 @@ export class DynamoDbStateStore implements StateStore {
     try {
       return await this.send(command, options);
     } catch (error) {
-      if (error instanceof StateStoreError && (error.cause as { name?: string })?.name === 'ConditionalCheckFailedException') {
+      if (
+        error instanceof StateStoreError &&
+        (error.cause as { name?: string })?.name === 'ConditionalCheckFailedException'
+      ) {
         return undefined;
       }
       throw error;
@@ -265,7 +289,9 @@ export class DynamoDbStateStore implements StateStore {
   ): Promise<Output> {
     try {
       // One send for every command type; the document client checks the command at run time.
-      return (await this.documents.send(command as GetCommand, { abortSignal: options?.signal })) as Output;
+      return (await this.documents.send(command as GetCommand, {
+        abortSignal: options?.signal,
+      })) as Output;
     } catch (error) {
       throw new StateStoreError(`DynamoDB ${command.constructor.name} failed`, { cause: error });
     }
@@ -299,7 +325,8 @@ function toItem(record: CircuitRecord): Record<string, unknown> {
 }
 
 function fromItem(item: Record<string, unknown>): CircuitRecord {
-  const number = (key: string): number => (typeof item[key] === 'number' ? (item[key] as number) : 0);
+  const number = (key: string): number =>
+    typeof item[key] === 'number' ? (item[key] as number) : 0;
   const optionalNumber = (key: string): number | undefined =>
     typeof item[key] === 'number' ? (item[key] as number) : undefined;
   const leases: ProbeLease[] = [];

@@ -7,8 +7,16 @@ import { CallTimeoutError } from './errors';
  */
 export function httpStatusOf(value: unknown): number | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
-  const candidate = value as { status?: unknown; statusCode?: unknown; $metadata?: { httpStatusCode?: unknown } };
-  for (const status of [candidate.status, candidate.statusCode, candidate.$metadata?.httpStatusCode]) {
+  const candidate = value as {
+    status?: unknown;
+    statusCode?: unknown;
+    $metadata?: { httpStatusCode?: unknown };
+  };
+  for (const status of [
+    candidate.status,
+    candidate.statusCode,
+    candidate.$metadata?.httpStatusCode,
+  ]) {
     if (typeof status === 'number' && Number.isInteger(status)) return status;
   }
   return undefined;

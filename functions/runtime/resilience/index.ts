@@ -1,4 +1,9 @@
-export { CircuitAdmin, summarize, type CircuitAdminOptions, type CircuitSummary } from './circuit-admin';
+export {
+  CircuitAdmin,
+  summarize,
+  type CircuitAdminOptions,
+  type CircuitSummary,
+} from './circuit-admin';
 export {
   CircuitBreaker,
   type CircuitView,
@@ -18,7 +23,12 @@ export {
   type DynamoDbStateStoreOptions,
 } from './dynamodb-state-store';
 export { CallTimeoutError, CircuitOpenError, StateStoreError } from './errors';
-export { httpStatusOf, isFailureError, isFailureResult, isFailureStatus } from './failure-predicate';
+export {
+  httpStatusOf,
+  isFailureError,
+  isFailureResult,
+  isFailureStatus,
+} from './failure-predicate';
 export { MemoryStateStore } from './memory-state-store';
 export type { BreakerLogger, CircuitBreakerOptions } from './options';
 export { windowCounts, type WindowCounts } from './sliding-window';

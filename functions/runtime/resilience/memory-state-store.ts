@@ -40,10 +40,14 @@ export class MemoryStateStore implements StateStore {
     now: number,
   ): Promise<CircuitRecord | undefined> {
     const current = this.records.get(name);
-    if (!current || current.version !== expectedVersion || current.state !== 'HALF_OPEN') return undefined;
+    if (!current || current.version !== expectedVersion || current.state !== 'HALF_OPEN')
+      return undefined;
     const holder = current.leases.find((held) => held.slot === lease.slot);
     if (holder && holder.until > now) return undefined;
-    const next = { ...current, leases: [...current.leases.filter((held) => held.slot !== lease.slot), lease] };
+    const next = {
+      ...current,
+      leases: [...current.leases.filter((held) => held.slot !== lease.slot), lease],
+    };
     this.records.set(name, next);
     return next;
   }
@@ -55,7 +59,8 @@ export class MemoryStateStore implements StateStore {
   ): Promise<CircuitRecord | undefined> {
     const current = this.records.get(name);
     if (!current || current.version !== expectedVersion) return undefined;
-    if (!current.leases.some((held) => held.slot === lease.slot && held.token === lease.token)) return undefined;
+    if (!current.leases.some((held) => held.slot === lease.slot && held.token === lease.token))
+      return undefined;
     const next = {
       ...current,
       probeSuccesses: current.probeSuccesses + 1,

@@ -89,6 +89,12 @@ export interface CircuitBreakerOptions {
    */
   readonly stateCacheMs?: number;
   /**
+   * The same, for an environment that saw a failure within the last `stateCacheMs`: it learns
+   * sooner that the fleet opened the circuit. Bounded by time, so it never grows with traffic.
+   * @default 100
+   */
+  readonly stateCacheWhileFailingMs?: number;
+  /**
    * Least time between two flushes of this environment's outcome counts, unless a flush would
    * open the circuit.
    * @default 1000
@@ -147,6 +153,7 @@ export function resolveOptions(options: CircuitBreakerOptions): ResolvedOptions 
     halfOpenSuccesses: options.halfOpenSuccesses ?? 2,
     probeLeaseMs: options.probeLeaseMs ?? 10_000,
     stateCacheMs: options.stateCacheMs ?? 1000,
+    stateCacheWhileFailingMs: options.stateCacheWhileFailingMs ?? 100,
     flushIntervalMs: options.flushIntervalMs ?? 1000,
     storeTimeoutMs: options.storeTimeoutMs ?? 500,
     failOpenMs: options.failOpenMs ?? 5000,
@@ -159,16 +166,20 @@ export function resolveOptions(options: CircuitBreakerOptions): ResolvedOptions 
 
 function validate(options: ResolvedOptions): void {
   const problems: string[] = [];
-  if (!/^[A-Za-z0-9._:/-]{1,200}$/.test(options.name)) problems.push('name must be 1-200 of [A-Za-z0-9._:/-]');
+  if (!/^[A-Za-z0-9._:/-]{1,200}$/.test(options.name))
+    problems.push('name must be 1-200 of [A-Za-z0-9._:/-]');
   if (!(options.failureRateThreshold > 0 && options.failureRateThreshold <= 1)) {
     problems.push('failureRateThreshold must be in (0, 1]');
   }
   if (options.minimumCalls < 1) problems.push('minimumCalls must be at least 1');
   if (options.windowMs < 1000) problems.push('windowMs must be at least 1000');
   if (options.backoffMultiplier < 1) problems.push('backoffMultiplier must be at least 1');
-  if (options.maxOpenDurationMs < options.openDurationMs) problems.push('maxOpenDurationMs must be >= openDurationMs');
-  if (options.halfOpenMaxProbes < 1 || options.halfOpenMaxProbes > 32) problems.push('halfOpenMaxProbes must be 1-32');
+  if (options.maxOpenDurationMs < options.openDurationMs)
+    problems.push('maxOpenDurationMs must be >= openDurationMs');
+  if (options.halfOpenMaxProbes < 1 || options.halfOpenMaxProbes > 32)
+    problems.push('halfOpenMaxProbes must be 1-32');
   if (options.halfOpenSuccesses < 1) problems.push('halfOpenSuccesses must be at least 1');
   if (options.probeLeaseMs <= 0) problems.push('probeLeaseMs must be positive');
-  if (problems.length) throw new RangeError(`circuit breaker ${options.name}: ${problems.join('; ')}`);
+  if (problems.length)
+    throw new RangeError(`circuit breaker ${options.name}: ${problems.join('; ')}`);
 }

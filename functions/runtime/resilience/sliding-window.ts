@@ -16,7 +16,11 @@ export function bucketStartOf(now: number, windowMs: number): number {
  * numbers per circuit instead of one per call, at the cost of assuming calls were spread evenly
  * over the previous bucket.
  */
-export function windowCounts(record: CircuitRecord, now: number, windowMs = record.windowMs): WindowCounts {
+export function windowCounts(
+  record: CircuitRecord,
+  now: number,
+  windowMs = record.windowMs,
+): WindowCounts {
   const current = bucketStartOf(now, windowMs);
   const overlap = 1 - (now - current) / windowMs;
   if (record.bucketStart === current) {
@@ -39,9 +43,17 @@ export interface TripRule {
 }
 
 /** Why the counts call for opening the circuit, or undefined if they do not. */
-export function tripReason(counts: WindowCounts, streak: number, rule: TripRule): string | undefined {
-  if (rule.consecutiveFailures > 0 && streak >= rule.consecutiveFailures) return 'consecutive-failures';
-  if (counts.calls >= rule.minimumCalls && counts.failures / counts.calls >= rule.failureRateThreshold) {
+export function tripReason(
+  counts: WindowCounts,
+  streak: number,
+  rule: TripRule,
+): string | undefined {
+  if (rule.consecutiveFailures > 0 && streak >= rule.consecutiveFailures)
+    return 'consecutive-failures';
+  if (
+    counts.calls >= rule.minimumCalls &&
+    counts.failures / counts.calls >= rule.failureRateThreshold
+  ) {
     return 'failure-rate';
   }
   return undefined;

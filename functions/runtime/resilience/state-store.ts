@@ -91,9 +91,17 @@ export interface StateStore {
    * Replaces the record with `next` (whose version must be `expectedVersion + 1`) if the stored
    * version is still `expectedVersion`. Returns whether this caller won.
    */
-  transition(expectedVersion: number, next: CircuitRecord, options?: StoreCallOptions): Promise<boolean>;
+  transition(
+    expectedVersion: number,
+    next: CircuitRecord,
+    options?: StoreCallOptions,
+  ): Promise<boolean>;
   /** Adds a batch of outcomes to the window counts; returns the updated record. */
-  addOutcomes(name: string, batch: OutcomeBatch, options?: StoreCallOptions): Promise<CircuitRecord | undefined>;
+  addOutcomes(
+    name: string,
+    batch: OutcomeBatch,
+    options?: StoreCallOptions,
+  ): Promise<CircuitRecord | undefined>;
   /** Takes probe slot `lease.slot` if it is free or its lease has run out at `now`. */
   acquireLease(
     name: string,

@@ -1,5 +1,7 @@
 import type { Clock } from './clock';
 
+const NEVER_ABORTED = new AbortController().signal;
+
 /**
  * Runs `work` with an AbortSignal that fires after `timeoutMs` (0 = never). The caller stops
  * waiting at that moment even if `work` ignores the signal; a late settlement is swallowed.
@@ -10,14 +12,16 @@ export async function withTimeout<T>(
   work: (signal: AbortSignal) => Promise<T>,
   timeoutError: () => Error,
 ): Promise<T> {
-  const controller = new AbortController();
+  const limited = timeoutMs > 0 && Number.isFinite(timeoutMs);
+  // Signals are not free to make: a call without a time limit shares one that never fires.
+  const controller = limited ? new AbortController() : undefined;
   let running: Promise<T>;
   try {
-    running = work(controller.signal);
+    running = work(controller?.signal ?? NEVER_ABORTED);
   } catch (error) {
     running = Promise.reject(error);
   }
-  if (!(timeoutMs > 0 && Number.isFinite(timeoutMs))) return running;
+  if (!controller) return running;
   let timer: unknown;
   const expired = new Promise<never>((_, reject) => {
     timer = clock.setTimeout(() => {

@@ -21,10 +21,18 @@ export interface BackoffRule {
 
 /** open duration × multiplier^k, capped; k = failed half-open attempts since the last close. */
 export function openDuration(reopenCount: number, rule: BackoffRule): number {
-  return Math.min(rule.openDurationMs * rule.backoffMultiplier ** reopenCount, rule.maxOpenDurationMs);
+  return Math.min(
+    rule.openDurationMs * rule.backoffMultiplier ** reopenCount,
+    rule.maxOpenDurationMs,
+  );
 }
 
-function successor(from: CircuitRecord, state: CircuitState, reason: string, now: number): CircuitRecord {
+function successor(
+  from: CircuitRecord,
+  state: CircuitState,
+  reason: string,
+  now: number,
+): CircuitRecord {
   return {
     ...from,
     state,
@@ -39,10 +47,23 @@ function successor(from: CircuitRecord, state: CircuitState, reason: string, now
 
 /** Fresh counts: outcomes observed under an earlier state say nothing about the new one. */
 function withClearedCounts(record: CircuitRecord): CircuitRecord {
-  return { ...record, bucketStart: 0, calls: 0, failures: 0, prevCalls: 0, prevFailures: 0, streak: 0 };
+  return {
+    ...record,
+    bucketStart: 0,
+    calls: 0,
+    failures: 0,
+    prevCalls: 0,
+    prevFailures: 0,
+    streak: 0,
+  };
 }
 
-export function opened(from: CircuitRecord, reason: string, now: number, rule: BackoffRule): CircuitRecord {
+export function opened(
+  from: CircuitRecord,
+  reason: string,
+  now: number,
+  rule: BackoffRule,
+): CircuitRecord {
   // From HALF_OPEN this is a failed attempt: back off further. From CLOSED it is a first trip.
   const reopenCount = from.state === 'HALF_OPEN' ? from.reopenCount + 1 : 0;
   return {
@@ -58,10 +79,19 @@ export function halfOpened(from: CircuitRecord, now: number): CircuitRecord {
 }
 
 export function closed(from: CircuitRecord, reason: string, now: number): CircuitRecord {
-  return { ...withClearedCounts(successor(from, 'CLOSED', reason, now)), reopenCount: 0, openedAt: undefined };
+  return {
+    ...withClearedCounts(successor(from, 'CLOSED', reason, now)),
+    reopenCount: 0,
+    openedAt: undefined,
+  };
 }
 
-export function forced(from: CircuitRecord, state: 'FORCED_OPEN' | 'DISABLED', reason: string, now: number): CircuitRecord {
+export function forced(
+  from: CircuitRecord,
+  state: 'FORCED_OPEN' | 'DISABLED',
+  reason: string,
+  now: number,
+): CircuitRecord {
   return {
     ...withClearedCounts(successor(from, state, reason, now)),
     reopenCount: 0,

@@ -16,7 +16,11 @@ export const T0_SECONDS = Math.floor(T0.getTime() / 1000);
 export const ISSUER = 'https://abc123defg.execute-api.eu-west-1.amazonaws.com/prod';
 export const METHOD_ARN_BASE = 'arn:aws:execute-api:eu-west-1:123456789012:abc123defg/prod';
 
-export const POLICY = { algorithm: 'ES256' as const, retiredGraceSeconds: 3600 + 30 + 60, minNextAgeSeconds: 900 };
+export const POLICY = {
+  algorithm: 'ES256' as const,
+  retiredGraceSeconds: 3600 + 30 + 60,
+  minNextAgeSeconds: 900,
+};
 
 /** A bootstrapped key document (one current, one next). */
 export async function keyDocument(at: Date = T0): Promise<KeyDocument> {
@@ -114,12 +118,20 @@ export function captureOutput(): { lines: string[]; restore: () => void } {
   const out = process.stdout.write.bind(process.stdout);
   const err = process.stderr.write.bind(process.stderr);
   const record = (chunk: unknown) => {
-    lines.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
+    lines.push(
+      typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'),
+    );
     return true;
   };
   process.stdout.write = record as typeof process.stdout.write;
   process.stderr.write = record as typeof process.stderr.write;
-  const originals = { log: console.log, info: console.info, warn: console.warn, error: console.error, debug: console.debug };
+  const originals = {
+    log: console.log,
+    info: console.info,
+    warn: console.warn,
+    error: console.error,
+    debug: console.debug,
+  };
   for (const name of Object.keys(originals) as (keyof typeof originals)[]) {
     console[name] = (...args: unknown[]) => void lines.push(args.map(String).join(' '));
   }

@@ -1,12 +1,19 @@
 import { createHmac } from 'node:crypto';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { exportSPKI, importJWK, SignJWT } from 'jose';
+import { exportSPKI, importJWK, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
 import type { APIGatewayAuthorizerResult, PolicyDocument } from 'aws-lambda';
 import { createAuthorizer } from '../../../../functions/auth/authorizer/authorizer';
-import { authorizerSettingsFromEnv, type AuthorizerSettings } from '../../../../functions/auth/authorizer/config';
+import {
+  authorizerSettingsFromEnv,
+  type AuthorizerSettings,
+} from '../../../../functions/auth/authorizer/config';
 import { createTokenVerifier } from '../../../../functions/auth/authorizer/verifier';
 import { StaticUsageKeyResolver } from '../../../../functions/auth/authorizer/usage-keys';
-import { jwksOf, type KeyDocument, type StoredKey } from '../../../../functions/runtime/auth/key-store';
+import {
+  jwksOf,
+  type KeyDocument,
+  type StoredKey,
+} from '../../../../functions/runtime/auth/key-store';
 import { parseRouteScopes } from '../../../../functions/runtime/auth/route-scopes';
 import { rotateKeys } from '../../../../functions/auth/rotation/rotate';
 import {
@@ -29,7 +36,12 @@ const RULES = parseRouteScopes(
     { method: 'GET', resource: '/reading-list', scopes: ['reading-list/read'] },
     { method: 'GET', resource: '/recommendations', scopes: ['recommendations/read'] },
     { method: 'POST', resource: '/admin/circuits/{name}/force-open', scopes: ['platform/admin'] },
-    { method: 'ANY', resource: '/reports/{proxy+}', scopes: ['reports/read', 'reports/export'], match: 'any-of' },
+    {
+      method: 'ANY',
+      resource: '/reports/{proxy+}',
+      scopes: ['reports/read', 'reports/export'],
+      match: 'any-of',
+    },
   ]),
 );
 
@@ -39,7 +51,8 @@ function settings(overrides: Partial<AuthorizerSettings> = {}): AuthorizerSettin
     trusted: [
       {
         issuer: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Example',
-        jwksUri: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Example/.well-known/jwks.json',
+        jwksUri:
+          'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Example/.well-known/jwks.json',
         clientIds: ['cognito-app-client'],
         requiredClaims: { token_use: 'access' },
         scopeClaim: 'scope',
@@ -58,7 +71,10 @@ interface Harness {
   failJwks: (fail: boolean) => void;
 }
 
-function harness(jwksByUri: Record<string, unknown>, overrides: Partial<AuthorizerSettings> = {}): Harness {
+function harness(
+  jwksByUri: Record<string, unknown>,
+  overrides: Partial<AuthorizerSettings> = {},
+): Harness {
   const fetches: string[] = [];
   const clock = { now: T0 };
   let failing = false;
@@ -111,24 +127,36 @@ async function expectUnauthorized(promise: Promise<unknown>) {
 }
 
 function b64url(value: string | object): string {
-  return Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+  return Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString(
+    'base64url',
+  );
 }
 
 describe('authorizer: valid tokens and policy', () => {
   it('allows exactly the routes the scopes cover and returns the context', async () => {
     const h = harness({ [JWKS_URI]: jwksOf(doc, T0) });
     const token = await sign(key, accessClaims({ scope: 'reading-list/read reports/export' }));
-    const result = (await h.authorize(authorizerEvent(`Bearer ${token}`))) as APIGatewayAuthorizerResult & {
+    const result = (await h.authorize(
+      authorizerEvent(`Bearer ${token}`),
+    )) as APIGatewayAuthorizerResult & {
       usageIdentifierKey?: string;
     };
     expect(result.principalId).toBe('reader');
-    expect(result.context).toEqual({ sub: 'reader', clientId: 'reader', scope: 'reading-list/read reports/export', issuer: ISSUER });
+    expect(result.context).toEqual({
+      sub: 'reader',
+      clientId: 'reader',
+      scope: 'reading-list/read reports/export',
+      issuer: ISSUER,
+    });
     expect(result.usageIdentifierKey).toBe('reader-api-key-value-0123456789');
     expect(statements(result.policyDocument, 'Allow').sort()).toEqual(
       [`${METHOD_ARN_BASE}/GET/reading-list`, `${METHOD_ARN_BASE}/*/reports/*`].sort(),
     );
     expect(statements(result.policyDocument, 'Deny').sort()).toEqual(
-      [`${METHOD_ARN_BASE}/GET/recommendations`, `${METHOD_ARN_BASE}/POST/admin/circuits/*/force-open`].sort(),
+      [
+        `${METHOD_ARN_BASE}/GET/recommendations`,
+        `${METHOD_ARN_BASE}/POST/admin/circuits/*/force-open`,
+      ].sort(),
     );
   });
 
@@ -148,21 +176,27 @@ describe('authorizer: valid tokens and policy', () => {
     const token = await sign(key, accessClaims({ scope: '' }));
     const result = await h.authorize(authorizerEvent(`Bearer ${token}`));
     expect(statements(result.policyDocument, 'Allow')).toEqual([]);
-    expect(statements(result.policyDocument, 'Deny')).toContain(`${METHOD_ARN_BASE}/GET/reading-list`);
+    expect(statements(result.policyDocument, 'Deny')).toContain(
+      `${METHOD_ARN_BASE}/GET/reading-list`,
+    );
   });
 
   it('a route with no rule is denied (fail closed)', async () => {
     const h = harness({ [JWKS_URI]: jwksOf(doc, T0) });
     const token = await sign(key, accessClaims());
     const result = await h.authorize(authorizerEvent(`Bearer ${token}`, 'DELETE', '/unlisted'));
-    expect(statements(result.policyDocument, 'Deny')).toContain(`${METHOD_ARN_BASE}/DELETE/unlisted`);
+    expect(statements(result.policyDocument, 'Deny')).toContain(
+      `${METHOD_ARN_BASE}/DELETE/unlisted`,
+    );
   });
 
   it('accepts the lowercase "bearer" scheme and typ application/at+jwt', async () => {
     const h = harness({ [JWKS_URI]: jwksOf(doc, T0) });
     const token = await sign(key, accessClaims(), { typ: 'application/at+jwt' });
     const result = await h.authorize(authorizerEvent(`bearer ${token}`));
-    expect(statements(result.policyDocument, 'Allow')).toContain(`${METHOD_ARN_BASE}/GET/reading-list`);
+    expect(statements(result.policyDocument, 'Allow')).toContain(
+      `${METHOD_ARN_BASE}/GET/reading-list`,
+    );
   });
 });
 
@@ -177,8 +211,16 @@ describe('authorizer: security corpus → 401', () => {
   it('rejects HS256 signed with the public key bytes (algorithm confusion)', async () => {
     const h = harness({ [JWKS_URI]: jwksOf(doc, T0) });
     const publicJwk = jwksOf(doc, T0).keys.find((k) => k.kid === key.kid)!;
-    const pem = await exportSPKI((await importJWK({ ...publicJwk, alg: 'ES256' }, 'ES256', { extractable: true })) as CryptoKey);
-    const secrets = [Buffer.from(pem), Buffer.from(JSON.stringify(publicJwk)), Buffer.from(publicJwk.x!, 'base64url')];
+    const pem = await exportSPKI(
+      (await importJWK({ ...publicJwk, alg: 'ES256' }, 'ES256', {
+        extractable: true,
+      })) as CryptoKey,
+    );
+    const secrets = [
+      Buffer.from(pem),
+      Buffer.from(JSON.stringify(publicJwk)),
+      Buffer.from(publicJwk.x!, 'base64url'),
+    ];
     for (const secret of secrets) {
       const input = `${b64url({ alg: 'HS256', typ: 'at+jwt', kid: key.kid })}.${b64url(accessClaims())}`;
       const mac = createHmac('sha256', secret).update(input).digest('base64url');
@@ -191,7 +233,9 @@ describe('authorizer: security corpus → 401', () => {
     const token = await sign(key, accessClaims({ scope: 'reading-list/read' }));
     const [header, , signature] = token.split('.');
     const forged = `${header}.${b64url(accessClaims({ scope: 'platform/admin' }))}.${signature}`;
-    await expectUnauthorized(h.authorize(authorizerEvent(`Bearer ${forged}`, 'POST', '/admin/circuits/{name}/force-open')));
+    await expectUnauthorized(
+      h.authorize(authorizerEvent(`Bearer ${forged}`, 'POST', '/admin/circuits/{name}/force-open')),
+    );
   });
 
   it('rejects an unknown kid, and a flood of 100 unknown kids costs at most one JWKS fetch per cooldown', async () => {
@@ -204,34 +248,69 @@ describe('authorizer: security corpus → 401', () => {
     expect(h.fetches).toHaveLength(1);
 
     const flood = await Promise.all(
-      Array.from({ length: 100 }, async (_, i) => sign({ ...stranger, kid: `unknown-${i}` }, accessClaims())),
+      Array.from({ length: 100 }, async (_, i) =>
+        sign({ ...stranger, kid: `unknown-${i}` }, accessClaims()),
+      ),
     );
     // within the cooldown (30 s after the last fetch): no fetch at all
-    const results = await Promise.allSettled(flood.map((t) => h.authorize(authorizerEvent(`Bearer ${t}`))));
-    expect(results.every((r) => r.status === 'rejected' && (r.reason as Error).message === 'Unauthorized')).toBe(true);
+    const results = await Promise.allSettled(
+      flood.map((t) => h.authorize(authorizerEvent(`Bearer ${t}`))),
+    );
+    expect(
+      results.every(
+        (r) => r.status === 'rejected' && (r.reason as Error).message === 'Unauthorized',
+      ),
+    ).toBe(true);
     expect(h.fetches).toHaveLength(1);
 
     // after the cooldown: the whole flood shares exactly one refetch
     vi.setSystemTime(new Date(T0.getTime() + 31_000));
-    const again = await Promise.allSettled(flood.map((t) => h.authorize(authorizerEvent(`Bearer ${t}`))));
+    const again = await Promise.allSettled(
+      flood.map((t) => h.authorize(authorizerEvent(`Bearer ${t}`))),
+    );
     expect(again.every((r) => r.status === 'rejected')).toBe(true);
     expect(h.fetches).toHaveLength(2);
 
     // and sequential unknown kids right after: still no more fetches
-    for (const t of flood.slice(0, 20)) await expectUnauthorized(h.authorize(authorizerEvent(`Bearer ${t}`)));
+    for (const t of flood.slice(0, 20))
+      await expectUnauthorized(h.authorize(authorizerEvent(`Bearer ${t}`)));
     expect(h.fetches).toHaveLength(2);
   });
 
   it('exp and nbf at the 30 s tolerance edges: just inside passes, just outside fails', async () => {
     const h = harness({ [JWKS_URI]: jwksOf(doc, T0) });
-    const at = (claims: object) => sign(key, accessClaims(claims));
+    const at = (claims: JWTPayload) => sign(key, accessClaims(claims));
     // expired 29 s ago: inside the tolerance
-    await expect(h.authorize(authorizerEvent(`Bearer ${await at({ exp: T0_SECONDS - 29, iat: T0_SECONDS - 900, nbf: T0_SECONDS - 900 })}`))).resolves.toBeDefined();
-    await expectUnauthorized(h.authorize(authorizerEvent(`Bearer ${await at({ exp: T0_SECONDS - 30, iat: T0_SECONDS - 900, nbf: T0_SECONDS - 900 })}`)));
-    await expectUnauthorized(h.authorize(authorizerEvent(`Bearer ${await at({ exp: T0_SECONDS - 31, iat: T0_SECONDS - 900, nbf: T0_SECONDS - 900 })}`)));
+    await expect(
+      h.authorize(
+        authorizerEvent(
+          `Bearer ${await at({ exp: T0_SECONDS - 29, iat: T0_SECONDS - 900, nbf: T0_SECONDS - 900 })}`,
+        ),
+      ),
+    ).resolves.toBeDefined();
+    await expectUnauthorized(
+      h.authorize(
+        authorizerEvent(
+          `Bearer ${await at({ exp: T0_SECONDS - 30, iat: T0_SECONDS - 900, nbf: T0_SECONDS - 900 })}`,
+        ),
+      ),
+    );
+    await expectUnauthorized(
+      h.authorize(
+        authorizerEvent(
+          `Bearer ${await at({ exp: T0_SECONDS - 31, iat: T0_SECONDS - 900, nbf: T0_SECONDS - 900 })}`,
+        ),
+      ),
+    );
     // not valid before 30 s from now: inside; 31 s: outside
-    await expect(h.authorize(authorizerEvent(`Bearer ${await at({ nbf: T0_SECONDS + 30, iat: T0_SECONDS + 30 })}`))).resolves.toBeDefined();
-    await expectUnauthorized(h.authorize(authorizerEvent(`Bearer ${await at({ nbf: T0_SECONDS + 31, iat: T0_SECONDS })}`)));
+    await expect(
+      h.authorize(
+        authorizerEvent(`Bearer ${await at({ nbf: T0_SECONDS + 30, iat: T0_SECONDS + 30 })}`),
+      ),
+    ).resolves.toBeDefined();
+    await expectUnauthorized(
+      h.authorize(authorizerEvent(`Bearer ${await at({ nbf: T0_SECONDS + 31, iat: T0_SECONDS })}`)),
+    );
   });
 
   it('rejects a token without exp', async () => {
@@ -243,10 +322,24 @@ describe('authorizer: security corpus → 401', () => {
 
   it('rejects wrong iss, wrong aud, wrong or missing typ', async () => {
     const h = harness({ [JWKS_URI]: jwksOf(doc, T0) });
-    await expectUnauthorized(h.authorize(authorizerEvent(`Bearer ${await sign(key, accessClaims({ iss: 'https://evil.example' }))}`)));
-    await expectUnauthorized(h.authorize(authorizerEvent(`Bearer ${await sign(key, accessClaims({ aud: 'https://other.example' }))}`)));
-    await expectUnauthorized(h.authorize(authorizerEvent(`Bearer ${await sign(key, accessClaims(), { typ: 'JWT' })}`)));
-    await expectUnauthorized(h.authorize(authorizerEvent(`Bearer ${await sign(key, accessClaims(), { typ: undefined })}`)));
+    await expectUnauthorized(
+      h.authorize(
+        authorizerEvent(`Bearer ${await sign(key, accessClaims({ iss: 'https://evil.example' }))}`),
+      ),
+    );
+    await expectUnauthorized(
+      h.authorize(
+        authorizerEvent(
+          `Bearer ${await sign(key, accessClaims({ aud: 'https://other.example' }))}`,
+        ),
+      ),
+    );
+    await expectUnauthorized(
+      h.authorize(authorizerEvent(`Bearer ${await sign(key, accessClaims(), { typ: 'JWT' })}`)),
+    );
+    await expectUnauthorized(
+      h.authorize(authorizerEvent(`Bearer ${await sign(key, accessClaims(), { typ: undefined })}`)),
+    );
   });
 
   it('rejects an oversized token before parsing it', async () => {
@@ -276,7 +369,9 @@ describe('authorizer: security corpus → 401', () => {
     const token = await sign(key, accessClaims());
     await expectUnauthorized(h.authorize(authorizerEvent(undefined)));
     await expectUnauthorized(h.authorize(authorizerEvent('')));
-    await expectUnauthorized(h.authorize(authorizerEvent(`Basic ${Buffer.from('reader:secret').toString('base64')}`)));
+    await expectUnauthorized(
+      h.authorize(authorizerEvent(`Basic ${Buffer.from('reader:secret').toString('base64')}`)),
+    );
     await expectUnauthorized(h.authorize(authorizerEvent(`Bearer${token}`)));
     await expectUnauthorized(h.authorize(authorizerEvent(`Token ${token}`)));
     await expectUnauthorized(h.authorize(authorizerEvent(token)));
@@ -292,7 +387,9 @@ describe('authorizer: security corpus → 401', () => {
     const during = new Date(graceEnd - 1000);
     const duringHarness = harness({ [JWKS_URI]: jwksOf(first.document, during) });
     duringHarness.clock.now = during;
-    await expect(duringHarness.authorize(authorizerEvent(`Bearer ${longLived}`))).resolves.toBeDefined();
+    await expect(
+      duringHarness.authorize(authorizerEvent(`Bearer ${longLived}`)),
+    ).resolves.toBeDefined();
 
     const after = new Date(graceEnd + 1000);
     const second = await rotateKeys(first.document, after, POLICY);
@@ -307,7 +404,9 @@ describe('authorizer: security corpus → 401', () => {
     h.failJwks(true);
     const token = await sign(key, accessClaims());
     for (let i = 0; i < 10; i++) {
-      await expect(h.authorize(authorizerEvent(`Bearer ${token}`))).rejects.toThrow('Signing keys unavailable');
+      await expect(h.authorize(authorizerEvent(`Bearer ${token}`))).rejects.toThrow(
+        'Signing keys unavailable',
+      );
     }
     expect(h.fetches).toHaveLength(1);
   });
@@ -335,11 +434,25 @@ describe('authorizer: trusted external issuers (Cognito: no aud, client_id + tok
         .setProtectedHeader({ alg: 'ES256', kid: cognitoKey.kid })
         .sign(await importJWK(cognitoKey.privateJwk, 'ES256'));
     const ok = await h.authorize(authorizerEvent(`Bearer ${await signWith(cognitoClaims())}`));
-    expect(ok.context).toMatchObject({ sub: 'user-1', clientId: 'cognito-app-client', issuer: COGNITO });
-    await expectUnauthorized(h.authorize(authorizerEvent(`Bearer ${await signWith(cognitoClaims({ client_id: 'other' }))}`)));
-    await expectUnauthorized(h.authorize(authorizerEvent(`Bearer ${await signWith(cognitoClaims({ token_use: 'id' }))}`)));
+    expect(ok.context).toMatchObject({
+      sub: 'user-1',
+      clientId: 'cognito-app-client',
+      issuer: COGNITO,
+    });
+    await expectUnauthorized(
+      h.authorize(
+        authorizerEvent(`Bearer ${await signWith(cognitoClaims({ client_id: 'other' }))}`),
+      ),
+    );
+    await expectUnauthorized(
+      h.authorize(authorizerEvent(`Bearer ${await signWith(cognitoClaims({ token_use: 'id' }))}`)),
+    );
     // own keys are not accepted for the external issuer
-    await expectUnauthorized(h.authorize(authorizerEvent(`Bearer ${await sign(key, cognitoClaims(), { typ: undefined })}`)));
+    await expectUnauthorized(
+      h.authorize(
+        authorizerEvent(`Bearer ${await sign(key, cognitoClaims(), { typ: undefined })}`),
+      ),
+    );
   });
 });
 

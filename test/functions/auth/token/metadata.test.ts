@@ -25,11 +25,17 @@ async function serviceWith(options = {}, at = T0) {
 describe('issuer resolution', () => {
   it('uses ISSUER_URL, else the stage path on execute-api, none on custom domains, http on localhost', () => {
     expect(resolveIssuer({}, 'https://auth.example.com/')).toBe('https://auth.example.com');
-    expect(resolveIssuer({ requestContext: { domainName: 'abc123.execute-api.eu-west-1.amazonaws.com', stage: 'prod' } })).toBe(
-      'https://abc123.execute-api.eu-west-1.amazonaws.com/prod',
-    );
-    expect(resolveIssuer({ requestContext: { domainName: 'api.example.com', stage: 'prod' } })).toBe('https://api.example.com');
-    expect(resolveIssuer({ requestContext: { domainName: '127.0.0.1:4010', stage: 'local' } })).toBe('http://127.0.0.1:4010/local');
+    expect(
+      resolveIssuer({
+        requestContext: { domainName: 'abc123.execute-api.eu-west-1.amazonaws.com', stage: 'prod' },
+      }),
+    ).toBe('https://abc123.execute-api.eu-west-1.amazonaws.com/prod');
+    expect(
+      resolveIssuer({ requestContext: { domainName: 'api.example.com', stage: 'prod' } }),
+    ).toBe('https://api.example.com');
+    expect(
+      resolveIssuer({ requestContext: { domainName: '127.0.0.1:4010', stage: 'local' } }),
+    ).toBe('http://127.0.0.1:4010/local');
     expect(resolveIssuer({ headers: { Host: 'evil.example/../x' } })).toBeUndefined();
   });
 });
@@ -37,7 +43,9 @@ describe('issuer resolution', () => {
 describe('metadata routes', () => {
   it('serves RFC 8414 metadata with caching headers', async () => {
     const { service } = await serviceWith({ scopesSupported: ['reading-list/read'] });
-    const result = await service(proxyEvent({ resource: '/.well-known/oauth-authorization-server' }));
+    const result = await service(
+      proxyEvent({ resource: '/.well-known/oauth-authorization-server' }),
+    );
     expect(result.statusCode).toBe(200);
     expect(result.headers?.['cache-control']).toMatch(/^public, max-age=\d+$/);
     const issuer = 'https://abc123defg.execute-api.eu-west-1.amazonaws.com/prod';
@@ -47,7 +55,11 @@ describe('metadata routes', () => {
       jwks_uri: `${issuer}/.well-known/jwks.json`,
       grant_types_supported: ['client_credentials'],
       response_types_supported: [],
-      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+      token_endpoint_auth_methods_supported: [
+        'client_secret_basic',
+        'client_secret_post',
+        'private_key_jwt',
+      ],
       token_endpoint_auth_signing_alg_values_supported: ['ES256', 'RS256'],
       scopes_supported: ['reading-list/read'],
     });
@@ -55,19 +67,35 @@ describe('metadata routes', () => {
 
   it('serves the path-suffixed form for the issuer path only', async () => {
     const { service } = await serviceWith();
-    const ok = await service(proxyEvent({ resource: '/.well-known/oauth-authorization-server/{path+}', pathParameters: { path: 'prod' } }));
+    const ok = await service(
+      proxyEvent({
+        resource: '/.well-known/oauth-authorization-server/{path+}',
+        pathParameters: { path: 'prod' },
+      }),
+    );
     expect(ok.statusCode).toBe(200);
-    const wrong = await service(proxyEvent({ resource: '/.well-known/oauth-authorization-server/{path+}', pathParameters: { path: 'other' } }));
+    const wrong = await service(
+      proxyEvent({
+        resource: '/.well-known/oauth-authorization-server/{path+}',
+        pathParameters: { path: 'other' },
+      }),
+    );
     expect(wrong.statusCode).toBe(404);
     const customDomain = await service(
-      proxyEvent({ resource: '/.well-known/oauth-authorization-server/{path+}', pathParameters: { path: 'prod' }, domainName: 'api.example.com' }),
+      proxyEvent({
+        resource: '/.well-known/oauth-authorization-server/{path+}',
+        pathParameters: { path: 'prod' },
+        domainName: 'api.example.com',
+      }),
     );
     expect(customDomain.statusCode).toBe(404);
   });
 
   it('serves openid-configuration without claiming ID tokens', async () => {
     const { service } = await serviceWith({ issuer: 'https://auth.example.com' });
-    const body = JSON.parse((await service(proxyEvent({ resource: '/.well-known/openid-configuration' }))).body);
+    const body = JSON.parse(
+      (await service(proxyEvent({ resource: '/.well-known/openid-configuration' }))).body,
+    );
     expect(body.issuer).toBe('https://auth.example.com');
     expect(body.subject_types_supported).toEqual(['public']);
     expect(body.id_token_signing_alg_values_supported).toEqual([]);
@@ -80,7 +108,9 @@ describe('metadata routes', () => {
     const result = await service(proxyEvent({ resource: '/.well-known/jwks.json' }));
     expect(result.headers?.['cache-control']).toMatch(/^public, max-age=/);
     const { keys } = JSON.parse(result.body);
-    expect(keys.map((k: { kid: string }) => k.kid).sort()).toEqual(doc.keys.map((k) => k.kid).sort());
+    expect(keys.map((k: { kid: string }) => k.kid).sort()).toEqual(
+      doc.keys.map((k) => k.kid).sort(),
+    );
     for (const key of keys) {
       expect(key).toMatchObject({ use: 'sig', alg: 'ES256', kty: 'EC' });
       expect(key.d).toBeUndefined();
@@ -99,7 +129,9 @@ describe('metadata routes', () => {
       powertools: powertools(),
       clock: () => after,
     });
-    const { keys } = JSON.parse((await service(proxyEvent({ resource: '/.well-known/jwks.json' }))).body);
+    const { keys } = JSON.parse(
+      (await service(proxyEvent({ resource: '/.well-known/jwks.json' }))).body,
+    );
     expect(keys.map((k: { kid: string }) => k.kid)).not.toContain(retired.kid);
     expect(keys).toHaveLength(2);
   });
@@ -107,6 +139,9 @@ describe('metadata routes', () => {
   it('unknown routes are 404 problems; writes to metadata are 405', async () => {
     const { service } = await serviceWith();
     expect((await service(proxyEvent({ resource: '/nope' }))).statusCode).toBe(404);
-    expect((await service(proxyEvent({ method: 'POST', resource: '/.well-known/jwks.json' }))).statusCode).toBe(405);
+    expect(
+      (await service(proxyEvent({ method: 'POST', resource: '/.well-known/jwks.json' })))
+        .statusCode,
+    ).toBe(405);
   });
 });

@@ -1,12 +1,35 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify, SignJWT, type CryptoKey } from 'jose';
+import {
+  createLocalJWKSet,
+  exportJWK,
+  generateKeyPair,
+  jwtVerify,
+  SignJWT,
+  type CryptoKey,
+} from 'jose';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { createTokenService } from '../../../../functions/auth/token/token-service';
-import { hashClientSecret, InMemoryClientsRepository, verifyClientSecret } from '../../../../functions/auth/token/clients';
+import {
+  hashClientSecret,
+  InMemoryClientsRepository,
+  verifyClientSecret,
+} from '../../../../functions/auth/token/clients';
 import { InMemoryReplayStore } from '../../../../functions/auth/token/replay';
-import { CachedKeyDocument, InMemoryKeyStore, type KeyDocument } from '../../../../functions/runtime/auth/key-store';
-import { captureOutput, ISSUER, keyDocument, powertools, proxyEvent, T0, T0_SECONDS } from '../fixtures';
+import {
+  CachedKeyDocument,
+  InMemoryKeyStore,
+  type KeyDocument,
+} from '../../../../functions/runtime/auth/key-store';
+import {
+  captureOutput,
+  ISSUER,
+  keyDocument,
+  powertools,
+  proxyEvent,
+  T0,
+  T0_SECONDS,
+} from '../fixtures';
 
 const TOKEN_ENDPOINT = `${ISSUER}/oauth2/token`;
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
@@ -27,16 +50,33 @@ const seenSensitive: string[] = [];
 
 beforeAll(async () => {
   doc = await keyDocument();
-  ({ privateKey: clientKey, publicKey: otherKey } = await generateKeyPair('ES256', { extractable: true }));
   const pair = await generateKeyPair('ES256', { extractable: true });
   clientKey = pair.privateKey;
   otherKey = (await generateKeyPair('ES256')).privateKey;
   const clients = new InMemoryClientsRepository([
-    { clientId: 'reader', secretHash: await hashClientSecret(SECRETS.reader), scopes: ['reading-list/read', 'recommendations/read'] },
+    {
+      clientId: 'reader',
+      secretHash: await hashClientSecret(SECRETS.reader),
+      scopes: ['reading-list/read', 'recommendations/read'],
+    },
     { clientId: 'nobody', secretHash: await hashClientSecret(SECRETS.nobody), scopes: [] },
-    { clientId: 'disabled', secretHash: await hashClientSecret(SECRETS.disabled), scopes: ['reading-list/read'], disabled: true },
-    { clientId: 'legacy', secretHash: await hashClientSecret(SECRETS.legacy), scopes: ['reading-list/read'], grantTypes: ['authorization_code'] },
-    { clientId: 'jwt-client', scopes: ['reading-list/read'], publicJwk: await exportJWK(pair.publicKey) },
+    {
+      clientId: 'disabled',
+      secretHash: await hashClientSecret(SECRETS.disabled),
+      scopes: ['reading-list/read'],
+      disabled: true,
+    },
+    {
+      clientId: 'legacy',
+      secretHash: await hashClientSecret(SECRETS.legacy),
+      scopes: ['reading-list/read'],
+      grantTypes: ['authorization_code'],
+    },
+    {
+      clientId: 'jwt-client',
+      scopes: ['reading-list/read'],
+      publicJwk: await exportJWK(pair.publicKey),
+    },
   ]);
   service = createTokenService({
     clients,
@@ -49,10 +89,18 @@ beforeAll(async () => {
   seenSensitive.push(...Object.values(SECRETS));
 });
 
-function post(body: string | null, headers: Record<string, string> = FORM, extra: { isBase64Encoded?: boolean } = {}) {
-  const authorization = Object.entries(headers).find(([k]) => k.toLowerCase() === 'authorization')?.[1];
+function post(
+  body: string | null,
+  headers: Record<string, string> = FORM,
+  extra: { isBase64Encoded?: boolean } = {},
+) {
+  const authorization = Object.entries(headers).find(
+    ([k]) => k.toLowerCase() === 'authorization',
+  )?.[1];
   if (authorization) seenSensitive.push(authorization, authorization.replace(/^\S+\s+/, ''));
-  return service(proxyEvent({ method: 'POST', resource: '/oauth2/token', headers, body, ...extra }));
+  return service(
+    proxyEvent({ method: 'POST', resource: '/oauth2/token', headers, body, ...extra }),
+  );
 }
 
 function parse(result: APIGatewayProxyResult) {
@@ -71,7 +119,16 @@ async function jwks() {
   return createLocalJWKSet(JSON.parse(result.body));
 }
 
-async function assertion(overrides: { iss?: string; sub?: string; aud?: string; exp?: number; jti?: string | null; key?: CryptoKey } = {}) {
+async function assertion(
+  overrides: {
+    iss?: string;
+    sub?: string;
+    aud?: string;
+    exp?: number;
+    jti?: string | null;
+    key?: CryptoKey;
+  } = {},
+) {
   const jwt = new SignJWT({})
     .setProtectedHeader({ alg: 'ES256' })
     .setIssuer(overrides.iss ?? 'jwt-client')
@@ -96,47 +153,89 @@ describe('token endpoint: client_credentials', () => {
     expect(result.statusCode).toBe(200);
     expect(result.headers).toMatchObject({ 'cache-control': 'no-store', pragma: 'no-cache' });
     const body = parse(result);
-    expect(body).toMatchObject({ token_type: 'Bearer', expires_in: 900, scope: 'reading-list/read' });
-    seenSensitive.push(body.access_token as string);
-    const { payload, protectedHeader } = await jwtVerify(body.access_token as string, await jwks(), {
-      issuer: ISSUER,
-      audience: ISSUER,
-      typ: 'at+jwt',
-      algorithms: ['ES256'],
-      currentDate: T0,
-      requiredClaims: ['exp', 'iat', 'jti', 'sub', 'client_id'],
+    expect(body).toMatchObject({
+      token_type: 'Bearer',
+      expires_in: 900,
+      scope: 'reading-list/read',
     });
-    expect(protectedHeader).toMatchObject({ typ: 'at+jwt', alg: 'ES256', kid: doc.keys.find((k) => k.status === 'current')!.kid });
-    expect(payload).toMatchObject({ sub: 'reader', client_id: 'reader', scope: 'reading-list/read', exp: T0_SECONDS + 900 });
+    seenSensitive.push(body.access_token as string);
+    const { payload, protectedHeader } = await jwtVerify(
+      body.access_token as string,
+      await jwks(),
+      {
+        issuer: ISSUER,
+        audience: ISSUER,
+        typ: 'at+jwt',
+        algorithms: ['ES256'],
+        currentDate: T0,
+        requiredClaims: ['exp', 'iat', 'jti', 'sub', 'client_id'],
+      },
+    );
+    expect(protectedHeader).toMatchObject({
+      typ: 'at+jwt',
+      alg: 'ES256',
+      kid: doc.keys.find((k) => k.status === 'current')!.kid,
+    });
+    expect(payload).toMatchObject({
+      sub: 'reader',
+      client_id: 'reader',
+      scope: 'reading-list/read',
+      exp: T0_SECONDS + 900,
+    });
   });
 
   it('grants all allowed scopes when scope is omitted (client_secret_post)', async () => {
-    const result = await post(`grant_type=client_credentials&client_id=reader&client_secret=${SECRETS.reader}`);
+    const result = await post(
+      `grant_type=client_credentials&client_id=reader&client_secret=${SECRETS.reader}`,
+    );
     expect(result.statusCode).toBe(200);
     expect(parse(result).scope).toBe('reading-list/read recommendations/read');
     seenSensitive.push(parse(result).access_token as string);
   });
 
   it('a client with no scopes gets a token with an empty scope', async () => {
-    const result = await post('grant_type=client_credentials', { ...FORM, authorization: basic('nobody', SECRETS.nobody) });
+    const result = await post('grant_type=client_credentials', {
+      ...FORM,
+      authorization: basic('nobody', SECRETS.nobody),
+    });
     expect(result.statusCode).toBe(200);
     expect(parse(result).scope).toBe('');
   });
 
   it('accepts a base64-encoded body and a charset parameter on the content type', async () => {
-    const body = Buffer.from(`grant_type=client_credentials&client_id=reader&client_secret=${SECRETS.reader}`).toString('base64');
-    const result = await post(body, { 'Content-Type': 'application/x-www-form-urlencoded; charset=UTF-8' }, { isBase64Encoded: true });
+    const body = Buffer.from(
+      `grant_type=client_credentials&client_id=reader&client_secret=${SECRETS.reader}`,
+    ).toString('base64');
+    const result = await post(
+      body,
+      { 'Content-Type': 'application/x-www-form-urlencoded; charset=UTF-8' },
+      { isBase64Encoded: true },
+    );
     expect(result.statusCode).toBe(200);
   });
 
   it('private_key_jwt: accepts a valid assertion (aud = token endpoint or issuer), refuses a replay', async () => {
     const first = await assertion();
-    const ok = await post(`grant_type=client_credentials&client_assertion_type=${JWT_TYPE}&client_assertion=${first}`);
+    const ok = await post(
+      `grant_type=client_credentials&client_assertion_type=${JWT_TYPE}&client_assertion=${first}`,
+    );
     expect(ok.statusCode).toBe(200);
     expect(parse(ok).scope).toBe('reading-list/read');
     const withIssuerAud = await assertion({ aud: ISSUER });
-    expect((await post(`grant_type=client_credentials&client_id=jwt-client&client_assertion_type=${JWT_TYPE}&client_assertion=${withIssuerAud}`)).statusCode).toBe(200);
-    expectError(await post(`grant_type=client_credentials&client_assertion_type=${JWT_TYPE}&client_assertion=${first}`), 'invalid_client', 401);
+    expect(
+      (
+        await post(
+          `grant_type=client_credentials&client_id=jwt-client&client_assertion_type=${JWT_TYPE}&client_assertion=${withIssuerAud}`,
+        )
+      ).statusCode,
+    ).toBe(200);
+    expectError(
+      await post(
+        `grant_type=client_credentials&client_assertion_type=${JWT_TYPE}&client_assertion=${first}`,
+      ),
+      'invalid_client',
+      401,
+    );
   });
 
   it('private_key_jwt: refuses bad assertions', async () => {
@@ -153,20 +252,46 @@ describe('token endpoint: client_credentials', () => {
       `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{"sub":"jwt-client","iss":"jwt-client"}').toString('base64url')}.`,
     ];
     for (const value of cases) {
-      expectError(await post(`grant_type=client_credentials&client_assertion_type=${JWT_TYPE}&client_assertion=${value}`), 'invalid_client', 401);
+      expectError(
+        await post(
+          `grant_type=client_credentials&client_assertion_type=${JWT_TYPE}&client_assertion=${value}`,
+        ),
+        'invalid_client',
+        401,
+      );
     }
     // client_id in the body must name the assertion's client
-    expectError(await post(`grant_type=client_credentials&client_id=reader&client_assertion_type=${JWT_TYPE}&client_assertion=${await assertion()}`), 'invalid_client', 401);
+    expectError(
+      await post(
+        `grant_type=client_credentials&client_id=reader&client_assertion_type=${JWT_TYPE}&client_assertion=${await assertion()}`,
+      ),
+      'invalid_client',
+      401,
+    );
     // wrong assertion type
-    expectError(await post(`grant_type=client_credentials&client_assertion_type=urn%3Aother&client_assertion=${await assertion()}`), 'invalid_request');
+    expectError(
+      await post(
+        `grant_type=client_credentials&client_assertion_type=urn%3Aother&client_assertion=${await assertion()}`,
+      ),
+      'invalid_request',
+    );
   });
 });
 
 describe('token endpoint: errors per RFC 6749 §5.2, never 500', () => {
   it('wrong secret and unknown client answer the same invalid_client, after the same scrypt work', async () => {
-    const wrong = await post('grant_type=client_credentials', { ...FORM, Authorization: basic('reader', 'wrong-secret-value-123') });
-    const unknown = await post('grant_type=client_credentials', { ...FORM, Authorization: basic('ghost', 'wrong-secret-value-123') });
-    const disabled = await post('grant_type=client_credentials', { ...FORM, Authorization: basic('disabled', SECRETS.disabled) });
+    const wrong = await post('grant_type=client_credentials', {
+      ...FORM,
+      Authorization: basic('reader', 'wrong-secret-value-123'),
+    });
+    const unknown = await post('grant_type=client_credentials', {
+      ...FORM,
+      Authorization: basic('ghost', 'wrong-secret-value-123'),
+    });
+    const disabled = await post('grant_type=client_credentials', {
+      ...FORM,
+      Authorization: basic('disabled', SECRETS.disabled),
+    });
     for (const result of [wrong, unknown, disabled]) {
       expectError(result, 'invalid_client', 401);
       expect(result.headers?.['www-authenticate']).toMatch(/^Basic realm="/);
@@ -179,7 +304,7 @@ describe('token endpoint: errors per RFC 6749 §5.2, never 500', () => {
       await verifyClientSecret('x', secretHash);
       return Number(process.hrtime.bigint() - start);
     };
-    const known = (await hashClientSecret('y'));
+    const known = await hashClientSecret('y');
     await time(undefined);
     const a = Math.min(await time(known), await time(known), await time(known));
     const b = Math.min(await time(undefined), await time(undefined), await time(undefined));
@@ -195,48 +320,136 @@ describe('token endpoint: errors per RFC 6749 §5.2, never 500', () => {
 
   it('missing, empty and duplicated parameters → invalid_request', async () => {
     expectError(await post(`client_id=reader&client_secret=${SECRETS.reader}`), 'invalid_request');
-    expectError(await post(`grant_type=&client_id=reader&client_secret=${SECRETS.reader}`), 'invalid_request');
-    expectError(await post(`grant_type=client_credentials&grant_type=client_credentials&client_id=reader&client_secret=${SECRETS.reader}`), 'invalid_request');
-    expectError(await post(`grant_type=client_credentials&scope=a&scope=b&client_id=reader&client_secret=${SECRETS.reader}`), 'invalid_request');
-    expectError(await post(`grant_type=client_credentials&client_secret=${SECRETS.reader}`), 'invalid_request');
+    expectError(
+      await post(`grant_type=&client_id=reader&client_secret=${SECRETS.reader}`),
+      'invalid_request',
+    );
+    expectError(
+      await post(
+        `grant_type=client_credentials&grant_type=client_credentials&client_id=reader&client_secret=${SECRETS.reader}`,
+      ),
+      'invalid_request',
+    );
+    expectError(
+      await post(
+        `grant_type=client_credentials&scope=a&scope=b&client_id=reader&client_secret=${SECRETS.reader}`,
+      ),
+      'invalid_request',
+    );
+    expectError(
+      await post(`grant_type=client_credentials&client_secret=${SECRETS.reader}`),
+      'invalid_request',
+    );
     expectError(await post(null), 'invalid_request');
   });
 
   it('unsupported grant, unauthorized client, disallowed or malformed scope', async () => {
-    expectError(await post(`grant_type=password&username=a&password=b&client_id=reader&client_secret=${SECRETS.reader}`), 'unsupported_grant_type');
-    expectError(await post(`grant_type=authorization_code&code=x&client_id=reader&client_secret=${SECRETS.reader}`), 'unsupported_grant_type');
-    expectError(await post(`grant_type=client_credentials&client_id=legacy&client_secret=${SECRETS.legacy}`), 'unauthorized_client');
-    expectError(await post(`grant_type=client_credentials&scope=platform%2Fadmin&client_id=reader&client_secret=${SECRETS.reader}`), 'invalid_scope');
-    expectError(await post(`grant_type=client_credentials&scope=reading-list%2Fread+platform%2Fadmin&client_id=reader&client_secret=${SECRETS.reader}`), 'invalid_scope');
-    expectError(await post(`grant_type=client_credentials&scope=%22quoted%22&client_id=reader&client_secret=${SECRETS.reader}`), 'invalid_scope');
-    expectError(await post(`grant_type=client_credentials&scope=+&client_id=reader&client_secret=${SECRETS.reader}`), 'invalid_scope');
+    expectError(
+      await post(
+        `grant_type=password&username=a&password=b&client_id=reader&client_secret=${SECRETS.reader}`,
+      ),
+      'unsupported_grant_type',
+    );
+    expectError(
+      await post(
+        `grant_type=authorization_code&code=x&client_id=reader&client_secret=${SECRETS.reader}`,
+      ),
+      'unsupported_grant_type',
+    );
+    expectError(
+      await post(`grant_type=client_credentials&client_id=legacy&client_secret=${SECRETS.legacy}`),
+      'unauthorized_client',
+    );
+    expectError(
+      await post(
+        `grant_type=client_credentials&scope=platform%2Fadmin&client_id=reader&client_secret=${SECRETS.reader}`,
+      ),
+      'invalid_scope',
+    );
+    expectError(
+      await post(
+        `grant_type=client_credentials&scope=reading-list%2Fread+platform%2Fadmin&client_id=reader&client_secret=${SECRETS.reader}`,
+      ),
+      'invalid_scope',
+    );
+    expectError(
+      await post(
+        `grant_type=client_credentials&scope=%22quoted%22&client_id=reader&client_secret=${SECRETS.reader}`,
+      ),
+      'invalid_scope',
+    );
+    expectError(
+      await post(
+        `grant_type=client_credentials&scope=+&client_id=reader&client_secret=${SECRETS.reader}`,
+      ),
+      'invalid_scope',
+    );
   });
 
   it('wrong content type, huge body, invalid base64 and invalid UTF-8 → invalid_request', async () => {
     const body = `grant_type=client_credentials&client_id=reader&client_secret=${SECRETS.reader}`;
     expectError(await post(body, { 'content-type': 'application/json' }), 'invalid_request');
-    expectError(await post(JSON.stringify({ grant_type: 'client_credentials' }), { 'content-type': 'application/json' }), 'invalid_request');
+    expectError(
+      await post(JSON.stringify({ grant_type: 'client_credentials' }), {
+        'content-type': 'application/json',
+      }),
+      'invalid_request',
+    );
     expectError(await post(body, {}), 'invalid_request');
-    expectError(await post(body, { 'content-type': 'multipart/form-data; boundary=x' }), 'invalid_request');
+    expectError(
+      await post(body, { 'content-type': 'multipart/form-data; boundary=x' }),
+      'invalid_request',
+    );
     expectError(await post(`${body}&pad=${'a'.repeat(9000)}`), 'invalid_request');
-    expectError(await post(Buffer.from(`${body}&pad=${'a'.repeat(9000)}`).toString('base64'), FORM, { isBase64Encoded: true }), 'invalid_request');
+    expectError(
+      await post(Buffer.from(`${body}&pad=${'a'.repeat(9000)}`).toString('base64'), FORM, {
+        isBase64Encoded: true,
+      }),
+      'invalid_request',
+    );
     expectError(await post('a'.repeat(5_000_000)), 'invalid_request');
     expectError(await post('!!!not base64!!!', FORM, { isBase64Encoded: true }), 'invalid_request');
-    expectError(await post(Buffer.from([0x67, 0x3d, 0xff, 0xfe]).toString('base64'), FORM, { isBase64Encoded: true }), 'invalid_request');
+    expectError(
+      await post(Buffer.from([0x67, 0x3d, 0xff, 0xfe]).toString('base64'), FORM, {
+        isBase64Encoded: true,
+      }),
+      'invalid_request',
+    );
   });
 
   it('Basic and post credentials together, or malformed Basic, or another scheme', async () => {
     expectError(
-      await post(`grant_type=client_credentials&client_id=reader&client_secret=${SECRETS.reader}`, { ...FORM, Authorization: basic('reader', SECRETS.reader) }),
+      await post(`grant_type=client_credentials&client_id=reader&client_secret=${SECRETS.reader}`, {
+        ...FORM,
+        Authorization: basic('reader', SECRETS.reader),
+      }),
       'invalid_request',
     );
     expectError(
-      await post(`grant_type=client_credentials&client_assertion_type=${JWT_TYPE}&client_assertion=${await assertion()}`, { ...FORM, Authorization: basic('jwt-client', 'x') }),
+      await post(
+        `grant_type=client_credentials&client_assertion_type=${JWT_TYPE}&client_assertion=${await assertion()}`,
+        { ...FORM, Authorization: basic('jwt-client', 'x') },
+      ),
       'invalid_request',
     );
-    expectError(await post('grant_type=client_credentials&client_id=other', { ...FORM, Authorization: basic('reader', SECRETS.reader) }), 'invalid_request');
-    for (const authorization of ['Basic', 'Basic !!!!', `Basic ${Buffer.from('no-colon').toString('base64')}`, `Basic ${Buffer.from('%ZZ:x').toString('base64')}`, 'Bearer abc.def.ghi']) {
-      const result = await post('grant_type=client_credentials', { ...FORM, Authorization: authorization });
+    expectError(
+      await post('grant_type=client_credentials&client_id=other', {
+        ...FORM,
+        Authorization: basic('reader', SECRETS.reader),
+      }),
+      'invalid_request',
+    );
+    for (const authorization of [
+      'Basic',
+      'Basic !!!!',
+      `Basic ${Buffer.from('no-colon').toString('base64')}`,
+      `Basic ${Buffer.from('%ZZ:x').toString('base64')}`,
+      'Bearer abc.def.ghi',
+    ]) {
+      const result = await post('grant_type=client_credentials', {
+        ...FORM,
+        Authorization: authorization,
+      });
       expectError(result, 'invalid_client', 401);
       expect(result.headers?.['www-authenticate']).toMatch(/^Basic /);
     }
@@ -244,14 +457,19 @@ describe('token endpoint: errors per RFC 6749 §5.2, never 500', () => {
   });
 
   it('GET on the token endpoint → 405 invalid_request', async () => {
-    const result = await service(proxyEvent({ method: 'GET', resource: '/oauth2/token', headers: FORM }));
+    const result = await service(
+      proxyEvent({ method: 'GET', resource: '/oauth2/token', headers: FORM }),
+    );
     expectError(result, 'invalid_request', 405);
   });
 
   it('garbage events do not answer 500', async () => {
     for (const event of [
       proxyEvent({ method: 'POST', resource: '/oauth2/token', headers: null as never, body: 'x' }),
-      { ...proxyEvent({ method: 'POST', resource: '/oauth2/token', headers: FORM }), body: 'grant_type=client_credentials&%' },
+      {
+        ...proxyEvent({ method: 'POST', resource: '/oauth2/token', headers: FORM }),
+        body: 'grant_type=client_credentials&%',
+      },
     ]) {
       const result = await service(event);
       expect(result.statusCode).toBeLessThan(500);
@@ -264,16 +482,27 @@ describe('token endpoint: logs', () => {
     const capture = captureOutput();
     try {
       const a = await assertion();
-      await post(`grant_type=client_credentials&client_assertion_type=${JWT_TYPE}&client_assertion=${a}`).then((r) => {
+      await post(
+        `grant_type=client_credentials&client_assertion_type=${JWT_TYPE}&client_assertion=${a}`,
+      ).then((r) => {
         if (r.statusCode === 200) seenSensitive.push(parse(r).access_token as string);
       });
-      await post(`grant_type=client_credentials&client_assertion_type=${JWT_TYPE}&client_assertion=${a}`);
+      await post(
+        `grant_type=client_credentials&client_assertion_type=${JWT_TYPE}&client_assertion=${a}`,
+      );
       for (const [id, secret] of Object.entries(SECRETS)) {
-        const ok = await post('grant_type=client_credentials', { ...FORM, Authorization: basic(id, secret) });
+        const ok = await post('grant_type=client_credentials', {
+          ...FORM,
+          Authorization: basic(id, secret),
+        });
         if (ok.statusCode === 200) seenSensitive.push(parse(ok).access_token as string);
         await post(`grant_type=client_credentials&client_id=${id}&client_secret=${secret}x`);
-        await post(`grant_type=client_credentials&client_id=${id}&client_secret=${secret}&client_secret=${secret}`);
-        await post(`grant_type=client_credentials&client_id=${id}&client_secret=${secret}`, { 'content-type': 'text/plain' });
+        await post(
+          `grant_type=client_credentials&client_id=${id}&client_secret=${secret}&client_secret=${secret}`,
+        );
+        await post(`grant_type=client_credentials&client_id=${id}&client_secret=${secret}`, {
+          'content-type': 'text/plain',
+        });
       }
     } finally {
       capture.restore();
@@ -281,7 +510,11 @@ describe('token endpoint: logs', () => {
     expect(capture.lines.length).toBeGreaterThan(5);
     const needles = seenSensitive.filter((value) => value.length >= 12);
     for (const line of capture.lines) {
-      for (const needle of needles) expect(line.includes(needle), `log line leaks a sensitive value: ${line.slice(0, 120)}`).toBe(false);
+      for (const needle of needles)
+        expect(
+          line.includes(needle),
+          `log line leaks a sensitive value: ${line.slice(0, 120)}`,
+        ).toBe(false);
     }
   });
 });

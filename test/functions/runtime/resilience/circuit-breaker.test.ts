@@ -23,7 +23,14 @@ describe('CircuitBreaker transitions', () => {
     const { record } = await breaker.view();
     expect(record).toMatchObject({ state: 'OPEN', version: 1, reason: 'failure-rate' });
     expect(logger.transitions()).toEqual([
-      { circuit: 'inventory', from: 'CLOSED', to: 'OPEN', reason: 'failure-rate', version: 1, scope: 'shared' },
+      {
+        circuit: 'inventory',
+        from: 'CLOSED',
+        to: 'OPEN',
+        reason: 'failure-rate',
+        version: 1,
+        scope: 'shared',
+      },
     ]);
   });
 
@@ -43,7 +50,10 @@ describe('CircuitBreaker transitions', () => {
     await callMany(breaker, 2, boom);
     expect((await breaker.view()).record.state).toBe('CLOSED');
     await callMany(breaker, 1, boom);
-    expect((await breaker.view()).record).toMatchObject({ state: 'OPEN', reason: 'consecutive-failures' });
+    expect((await breaker.view()).record).toMatchObject({
+      state: 'OPEN',
+      reason: 'consecutive-failures',
+    });
   });
 
   it('short-circuits while OPEN: the call is not made, the fallback gets reason open', async () => {
@@ -71,7 +81,11 @@ describe('CircuitBreaker transitions', () => {
     await expect(breaker.execute(ok)).resolves.toBe('ok'); // probe 1
     expect((await breaker.view()).record).toMatchObject({ state: 'HALF_OPEN', probeSuccesses: 1 });
     await expect(breaker.execute(ok)).resolves.toBe('ok'); // probe 2
-    expect((await breaker.view()).record).toMatchObject({ state: 'CLOSED', version: 3, reopenCount: 0 });
+    expect((await breaker.view()).record).toMatchObject({
+      state: 'CLOSED',
+      version: 3,
+      reopenCount: 0,
+    });
     expect(logger.transitions().map((t) => `${t.from}->${t.to}:${t.reason}`)).toEqual([
       'CLOSED->OPEN:consecutive-failures',
       'OPEN->HALF_OPEN:open-duration-elapsed',
@@ -88,7 +102,10 @@ describe('CircuitBreaker transitions', () => {
     const first = breaker.execute(slow);
     const second = breaker.execute(slow);
     await settle();
-    await expect(breaker.execute(ok)).rejects.toMatchObject({ name: 'CircuitOpenError', state: 'HALF_OPEN' });
+    await expect(breaker.execute(ok)).rejects.toMatchObject({
+      name: 'CircuitOpenError',
+      state: 'HALF_OPEN',
+    });
     expect(release).toHaveLength(2);
     release.forEach((resolve) => resolve());
     await expect(Promise.all([first, second])).resolves.toEqual(['ok', 'ok']);
@@ -121,7 +138,12 @@ describe('CircuitBreaker transitions', () => {
     // A dead environment: it moved the circuit to HALF_OPEN and took the slot, nothing more.
     const { record: open } = await breaker.view();
     expect(open.state).toBe('OPEN');
-    const next = { ...open, state: 'HALF_OPEN' as const, version: open.version + 1, openUntil: undefined };
+    const next = {
+      ...open,
+      state: 'HALF_OPEN' as const,
+      version: open.version + 1,
+      openUntil: undefined,
+    };
     expect(await store.transition(open.version, next)).toBe(true);
     const lease = { slot: 0, token: 'dead-environment', until: clock.now() + 2000 };
     expect(await store.acquireLease('inventory', next.version, lease, clock.now())).toBeDefined();
@@ -178,7 +200,9 @@ describe('CircuitBreaker calls', () => {
     const notFound = Object.assign(new Error('no such item'), { statusCode: 404 });
     const fallback = vi.fn(() => 'fallback');
     for (let i = 0; i < 30; i++) {
-      await expect(breaker.execute(() => Promise.reject(notFound), fallback)).rejects.toBe(notFound);
+      await expect(breaker.execute(() => Promise.reject(notFound), fallback)).rejects.toBe(
+        notFound,
+      );
     }
     expect(fallback).not.toHaveBeenCalled();
     expect((await breaker.view()).record.state).toBe('CLOSED');
@@ -189,7 +213,10 @@ describe('CircuitBreaker calls', () => {
     const { breaker } = rig({ consecutiveFailures: 2 });
     const response = { statusCode: 429, body: '' };
     await expect(breaker.execute(async () => response)).resolves.toBe(response);
-    const context = await breaker.execute<unknown>(async () => response, (fallbackContext) => fallbackContext);
+    const context = await breaker.execute<unknown>(
+      async () => response,
+      (fallbackContext) => fallbackContext,
+    );
     expect(context).toEqual({ circuit: 'inventory', reason: 'failure', result: response });
     expect((await breaker.view()).record.state).toBe('OPEN');
   });
@@ -205,7 +232,10 @@ describe('CircuitBreaker calls', () => {
       await expect(pending).resolves.toBe('late');
     }
     expect(breaker.stats().slowCalls).toBe(3);
-    expect((await breaker.view()).record).toMatchObject({ state: 'OPEN', reason: 'consecutive-failures' });
+    expect((await breaker.view()).record).toMatchObject({
+      state: 'OPEN',
+      reason: 'consecutive-failures',
+    });
   });
 
   it('emits per-circuit EMF counts and one log line per transition, never a payload', async () => {
@@ -236,7 +266,10 @@ describe('forced states', () => {
     expect(call).not.toHaveBeenCalled();
     await admin.reset('inventory');
     await expect(breaker.execute(call)).resolves.toBe('ok');
-    expect(logger.transitions().map((t) => `${t.from}->${t.to}`)).toEqual(['CLOSED->FORCED_OPEN', 'FORCED_OPEN->CLOSED']);
+    expect(logger.transitions().map((t) => `${t.from}->${t.to}`)).toEqual([
+      'CLOSED->FORCED_OPEN',
+      'FORCED_OPEN->CLOSED',
+    ]);
   });
 
   it('DISABLED (forced closed) lets every call through and never opens', async () => {

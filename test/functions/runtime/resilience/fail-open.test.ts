@@ -1,5 +1,10 @@
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
@@ -29,7 +34,10 @@ afterEach(() => documents.reset());
 function dynamoStore(): StateStore {
   return new DynamoDbStateStore({
     tableName: 'circuits',
-    client: new DynamoDBClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } }),
+    client: new DynamoDBClient({
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
+    }),
   });
 }
 
@@ -46,7 +54,7 @@ describe('fail open when the shared store fails', () => {
     const store = new BrokenStore();
     const { breaker, clock, logger } = rig({ store, consecutiveFailures: 3, failOpenMs: 5000 });
     await callMany(breaker, 3, boom);
-    expect((await breaker.view())).toMatchObject({ scope: 'local', record: { state: 'OPEN' } });
+    expect(await breaker.view()).toMatchObject({ scope: 'local', record: { state: 'OPEN' } });
     expect(logger.transitions()).toEqual([expect.objectContaining({ to: 'OPEN', scope: 'local' })]);
     expect(logger.lines.filter((line) => line.level === 'warn')).toHaveLength(1);
     store.broken = false;
@@ -66,7 +74,9 @@ describe('fail open when the shared store fails', () => {
   });
 
   it('falls open when DynamoDB throws (throttling), counted once per failed request', async () => {
-    documents.on(GetCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    documents
+      .on(GetCommand)
+      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
     const { breaker } = rig({ store: dynamoStore() });
     await expect(breaker.execute(ok)).resolves.toBe('ok');
     await expect(breaker.execute(ok)).resolves.toBe('ok');
@@ -75,13 +85,13 @@ describe('fail open when the shared store fails', () => {
   });
 
   it('falls open when DynamoDB is slower than storeTimeoutMs, aborting the request', async () => {
-    let signal: AbortSignal | undefined;
     documents.on(GetCommand).callsFake(() => new Promise(() => undefined));
     const send = vi.spyOn(DynamoDBDocumentClient.prototype, 'send');
     const { breaker, clock } = rig({ store: dynamoStore(), storeTimeoutMs: 300 });
     const pending = breaker.execute(ok);
     await settle();
-    signal = (send.mock.calls[0]?.[1] as { abortSignal?: AbortSignal } | undefined)?.abortSignal;
+    const signal = (send.mock.calls[0]?.[1] as { abortSignal?: AbortSignal } | undefined)
+      ?.abortSignal;
     clock.advance(300);
     await expect(pending).resolves.toBe('ok');
     expect(breaker.stats().storeErrors).toBe(1);
@@ -93,8 +103,27 @@ describe('fail open when the shared store fails', () => {
     documents.on(GetCommand).resolves({ Item: undefined });
     documents
       .on(PutCommand)
-      .rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
-    documents.on(UpdateCommand).resolves({ Attributes: { pk: 'circuit#inventory', sk: 'state', name: 'inventory', state: 'CLOSED', version: 0, streak: 1, calls: 1, failures: 1, bucketStart: 1 } });
+      .rejects(
+        new ConditionalCheckFailedException({
+          message: 'The conditional request failed',
+          $metadata: {},
+        }),
+      );
+    documents
+      .on(UpdateCommand)
+      .resolves({
+        Attributes: {
+          pk: 'circuit#inventory',
+          sk: 'state',
+          name: 'inventory',
+          state: 'CLOSED',
+          version: 0,
+          streak: 1,
+          calls: 1,
+          failures: 1,
+          bucketStart: 1,
+        },
+      });
     const { breaker } = rig({ store: dynamoStore(), consecutiveFailures: 1 });
     await callMany(breaker, 1, boom);
     expect(breaker.stats().storeErrors).toBe(0);

@@ -23,7 +23,9 @@ export class CapturingLogger implements BreakerLogger {
     this.lines.push({ level: 'warn', message, attributes });
   }
   transitions(): Record<string, unknown>[] {
-    return this.lines.filter((line) => line.message === 'Circuit transition').map((line) => line.attributes);
+    return this.lines
+      .filter((line) => line.message === 'Circuit transition')
+      .map((line) => line.attributes);
   }
 }
 
@@ -45,7 +47,9 @@ export class CapturingMetrics {
     return single as unknown as Metrics;
   }
   total(name: string): number {
-    return this.published.filter((entry) => entry.name === name).reduce((sum, entry) => sum + entry.value, 0);
+    return this.published
+      .filter((entry) => entry.name === name)
+      .reduce((sum, entry) => sum + entry.value, 0);
   }
   asMetrics(): Metrics {
     return this as unknown as Metrics;
@@ -99,6 +103,11 @@ export function rig(overrides: Partial<CircuitBreakerOptions> = {}): Rig {
   return { clock, store, logger, breaker: make(), make };
 }
 
-export async function callMany(breaker: CircuitBreaker, count: number, call: () => Promise<unknown>): Promise<void> {
-  for (let i = 0; i < count; i++) await breaker.execute(call, () => 'fallback').catch(() => undefined);
+export async function callMany(
+  breaker: CircuitBreaker,
+  count: number,
+  call: () => Promise<unknown>,
+): Promise<void> {
+  for (let i = 0; i < count; i++)
+    await breaker.execute(call, () => 'fallback').catch(() => undefined);
 }

@@ -25,7 +25,10 @@ class CountingStore extends MemoryStateStore {
     this.writes++;
     return super.transition(expectedVersion, next);
   }
-  override async addOutcomes(name: string, batch: OutcomeBatch): Promise<CircuitRecord | undefined> {
+  override async addOutcomes(
+    name: string,
+    batch: OutcomeBatch,
+  ): Promise<CircuitRecord | undefined> {
     this.writes++;
     return super.addOutcomes(name, batch);
   }
@@ -51,7 +54,12 @@ describe('cost of a healthy circuit', () => {
 
   it('flushes failures at most once per flush interval unless the flush would open the circuit', async () => {
     const store = new CountingStore();
-    const { breaker, clock } = rig({ store, stateCacheMs: 1000, flushIntervalMs: 1000, minimumCalls: 1000 });
+    const { breaker, clock } = rig({
+      store,
+      stateCacheMs: 1000,
+      flushIntervalMs: 1000,
+      minimumCalls: 1000,
+    });
     for (let i = 0; i < 100; i++) {
       await breaker.execute(i % 10 === 0 ? boom : ok).catch(() => undefined);
       clock.advance(10); // 1 s in total
@@ -65,7 +73,14 @@ describe('cost of a healthy circuit', () => {
 
 describe('sliding window', () => {
   it('weighs the previous bucket by how much of it the window still covers', () => {
-    const record = { ...emptyRecord('x', 60_000), bucketStart: 120_000, calls: 10, failures: 5, prevCalls: 40, prevFailures: 20 };
+    const record = {
+      ...emptyRecord('x', 60_000),
+      bucketStart: 120_000,
+      calls: 10,
+      failures: 5,
+      prevCalls: 40,
+      prevFailures: 20,
+    };
     expect(windowCounts(record, 120_000)).toEqual({ calls: 50, failures: 25 });
     expect(windowCounts(record, 150_000)).toEqual({ calls: 30, failures: 15 });
     expect(windowCounts(record, 195_000)).toEqual({ calls: 7.5, failures: 3.75 }); // record is a bucket behind
@@ -104,10 +119,18 @@ describe('CircuitAdmin', () => {
     await callMany(breaker, 1, boom);
     const admin = new CircuitAdmin({ store, clock });
     expect(await admin.list()).toEqual([
-      expect.objectContaining({ name: 'inventory', state: 'CLOSED', window: { calls: 4, failures: 1, failureRate: 0.25 } }),
+      expect.objectContaining({
+        name: 'inventory',
+        state: 'CLOSED',
+        window: { calls: 4, failures: 1, failureRate: 0.25 },
+      }),
     ]);
     const forced = await admin.forceOpen('inventory');
-    expect(forced).toMatchObject({ state: 'FORCED_OPEN', version: 1, openedAt: new Date(clock.now()).toISOString() });
+    expect(forced).toMatchObject({
+      state: 'FORCED_OPEN',
+      version: 1,
+      openedAt: new Date(clock.now()).toISOString(),
+    });
     expect(await admin.forceOpen('inventory')).toMatchObject({ version: 1 }); // idempotent
     expect(await admin.forceClosed('inventory')).toMatchObject({ state: 'DISABLED', version: 2 });
     expect(await admin.reset('inventory')).toMatchObject({ state: 'CLOSED', version: 3 });

@@ -1,0 +1,238 @@
+import { describe, expect, it } from 'vitest';
+import { createLocalJWKSet, jwtVerify } from 'jose';
+import { mockClient } from 'aws-sdk-client-mock';
+import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import {
+  CreateSecretCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import {
+  createRotationHandler,
+  rotationPolicyFromEnv,
+} from '../../../../functions/auth/rotation/handler';
+import { rotateKeys } from '../../../../functions/auth/rotation/rotate';
+import { createTokenService } from '../../../../functions/auth/token/token-service';
+import {
+  hashClientSecret,
+  InMemoryClientsRepository,
+} from '../../../../functions/auth/token/clients';
+import { InMemoryReplayStore } from '../../../../functions/auth/token/replay';
+import {
+  CachedKeyDocument,
+  InMemoryKeyStore,
+  jwksOf,
+  SecretsManagerKeyStore,
+  SsmKeyStore,
+  type KeyDocument,
+} from '../../../../functions/runtime/auth/key-store';
+import { ISSUER, POLICY, powertools, proxyEvent, T0 } from '../fixtures';
+
+const at = (seconds: number) => new Date(T0.getTime() + seconds * 1000);
+const kidsOf = (doc: KeyDocument, status?: string) =>
+  doc.keys.filter((k) => !status || k.status === status).map((k) => k.kid);
+const published = (doc: KeyDocument, when: Date) => jwksOf(doc, when).keys.map((k) => k.kid);
+
+describe('rotation steps', () => {
+  it('bootstraps one current and one next key, both published', async () => {
+    const { document, action } = await rotateKeys(undefined, T0, POLICY);
+    expect(action).toBe('bootstrapped');
+    expect(kidsOf(document, 'current')).toHaveLength(1);
+    expect(kidsOf(document, 'next')).toHaveLength(1);
+    expect(published(document, T0).sort()).toEqual(kidsOf(document).sort());
+  });
+
+  it('publishes the next key before it signs, and promotes it only once old enough (or forced)', async () => {
+    const boot = (await rotateKeys(undefined, T0, POLICY)).document;
+    const [oldCurrent] = kidsOf(boot, 'current');
+    const [next] = kidsOf(boot, 'next');
+    expect(published(boot, T0)).toContain(next);
+
+    const early = await rotateKeys(boot, at(60), POLICY);
+    expect(early.action).toBe('unchanged');
+    expect(early.changed).toBe(false);
+    expect(early.reason).toMatch(/needs 900 s/);
+
+    const forced = await rotateKeys(boot, at(60), POLICY, { force: true });
+    expect(forced.action).toBe('rotated');
+
+    const rotated = await rotateKeys(boot, at(1000), POLICY);
+    expect(rotated.action).toBe('rotated');
+    expect(kidsOf(rotated.document, 'current')).toEqual([next]);
+    expect(kidsOf(rotated.document, 'retired')).toEqual([oldCurrent]);
+    const newNext = kidsOf(rotated.document, 'next');
+    expect(newNext).toHaveLength(1);
+    expect(newNext[0]).not.toBe(next);
+    const retired = rotated.document.keys.find((k) => k.kid === oldCurrent)!;
+    expect(Date.parse(retired.publishUntil!)).toBe(
+      at(1000).getTime() + POLICY.retiredGraceSeconds * 1000,
+    );
+  });
+
+  it('keeps a retired key published during its grace and removes it after', async () => {
+    const boot = (await rotateKeys(undefined, T0, POLICY)).document;
+    const [oldCurrent] = kidsOf(boot, 'current');
+    const rotated = (await rotateKeys(boot, at(1000), POLICY)).document;
+    const graceEnd = 1000 + POLICY.retiredGraceSeconds;
+    expect(published(rotated, at(graceEnd - 1))).toContain(oldCurrent);
+    const during = await rotateKeys(rotated, at(graceEnd - 1), POLICY);
+    expect(kidsOf(during.document)).toContain(oldCurrent);
+    expect(published(rotated, at(graceEnd))).not.toContain(oldCurrent);
+    const after = await rotateKeys(rotated, at(graceEnd + 1), POLICY);
+    expect(after.removedKids).toEqual([oldCurrent]);
+    expect(kidsOf(after.document)).not.toContain(oldCurrent);
+  });
+
+  it('creates a next key when only a current exists', async () => {
+    const boot = (await rotateKeys(undefined, T0, POLICY)).document;
+    const onlyCurrent = { ...boot, keys: boot.keys.filter((k) => k.status === 'current') };
+    const result = await rotateKeys(onlyCurrent, at(10), POLICY);
+    expect(result.action).toBe('published-next');
+    expect(kidsOf(result.document, 'current')).toEqual(kidsOf(onlyCurrent, 'current'));
+  });
+
+  it('the default grace covers token lifetime + clock tolerance + signer key cache', () => {
+    expect(
+      rotationPolicyFromEnv({
+        ACCESS_TOKEN_TTL_SECONDS: '900',
+        CLOCK_TOLERANCE_SECONDS: '30',
+        KEY_CACHE_SECONDS: '60',
+      }).retiredGraceSeconds,
+    ).toBe(990);
+    expect(rotationPolicyFromEnv({ SIGNING_ALGORITHM: 'RS256' }).algorithm).toBe('RS256');
+  });
+});
+
+describe('rotation handler and the token service', () => {
+  it('tokens signed after each rotation verify through the JWKS, old ones during grace too', async () => {
+    const store = new InMemoryKeyStore();
+    let now = T0;
+    const rotate = createRotationHandler({
+      store,
+      policy: POLICY,
+      powertools: powertools(),
+      clock: () => now,
+    });
+    expect((await rotate({ source: 'aws.events', 'detail-type': 'Scheduled Event' })).action).toBe(
+      'bootstrapped',
+    );
+
+    const secret = 'rotation-test-secret-0123456789abcdef';
+    const service = () =>
+      createTokenService({
+        clients: new InMemoryClientsRepository([
+          { clientId: 'c', secretHash: secretHash, scopes: ['a'] },
+        ]),
+        keys: new CachedKeyDocument(store, 0),
+        replay: new InMemoryReplayStore(),
+        powertools: powertools(),
+        clock: () => now,
+        options: { issuer: ISSUER },
+      });
+    const secretHash = await hashClientSecret(secret, { N: 1024 });
+    const issue = async () => {
+      const result = await service()(
+        proxyEvent({
+          method: 'POST',
+          resource: '/oauth2/token',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: `grant_type=client_credentials&client_id=c&client_secret=${secret}`,
+        }),
+      );
+      expect(result.statusCode).toBe(200);
+      return JSON.parse(result.body).access_token as string;
+    };
+    const verify = async (token: string) => {
+      const jwks = JSON.parse(
+        (await service()(proxyEvent({ resource: '/.well-known/jwks.json' }))).body,
+      );
+      return jwtVerify(token, createLocalJWKSet(jwks), {
+        issuer: ISSUER,
+        audience: ISSUER,
+        currentDate: now,
+        typ: 'at+jwt',
+      });
+    };
+
+    now = at(990);
+    const first = await issue();
+    const firstKid = (await verify(first)).protectedHeader.kid;
+    now = at(1000);
+    expect((await rotate({ action: 'rotate' })).action).toBe('rotated');
+    const second = await issue();
+    expect((await verify(second)).protectedHeader.kid).not.toBe(firstKid);
+    // the first token, signed by the now retired key, still verifies within its lifetime
+    now = at(1100);
+    await expect(verify(first)).resolves.toBeDefined();
+    await expect(verify(second)).resolves.toBeDefined();
+
+    const status = await rotate({ action: 'status' });
+    expect(status.keys.map((k) => k.status).sort()).toEqual(['current', 'next', 'retired']);
+    expect(JSON.stringify(status)).not.toMatch(/"d"/);
+    await expect(rotate({ action: 'explode' })).rejects.toThrow();
+  });
+});
+
+describe('key stores', () => {
+  it('SSM: SecureString, Intelligent-Tiering, ParameterNotFound → undefined', async () => {
+    const ssm = mockClient(SSMClient);
+    const store = new SsmKeyStore(new SSMClient({ region: 'eu-west-1' }), '/platform/keys');
+    ssm
+      .on(GetParameterCommand)
+      .rejectsOnce(Object.assign(new Error('nope'), { name: 'ParameterNotFound' }));
+    expect(await store.load()).toBeUndefined();
+    const doc = (await rotateKeys(undefined, T0, POLICY)).document;
+    ssm.on(PutParameterCommand).resolves({});
+    await store.save(doc);
+    const put = ssm.commandCalls(PutParameterCommand)[0].args[0].input;
+    expect(put).toMatchObject({
+      Name: '/platform/keys',
+      Type: 'SecureString',
+      Overwrite: true,
+      Tier: 'Intelligent-Tiering',
+    });
+    ssm.on(GetParameterCommand).resolves({ Parameter: { Value: put.Value } });
+    expect(await store.load()).toEqual(doc);
+    expect(ssm.commandCalls(GetParameterCommand).at(-1)!.args[0].input.WithDecryption).toBe(true);
+    ssm.restore();
+  });
+
+  it('Secrets Manager: creates the secret on first save', async () => {
+    const sm = mockClient(SecretsManagerClient);
+    const store = new SecretsManagerKeyStore(
+      new SecretsManagerClient({ region: 'eu-west-1' }),
+      'platform/keys',
+    );
+    sm.on(GetSecretValueCommand).rejects(
+      Object.assign(new Error('nope'), { name: 'ResourceNotFoundException' }),
+    );
+    expect(await store.load()).toBeUndefined();
+    sm.on(PutSecretValueCommand).rejects(
+      Object.assign(new Error('nope'), { name: 'ResourceNotFoundException' }),
+    );
+    sm.on(CreateSecretCommand).resolves({});
+    const doc = (await rotateKeys(undefined, T0, POLICY)).document;
+    await store.save(doc);
+    expect(JSON.parse(sm.commandCalls(CreateSecretCommand)[0].args[0].input.SecretString!)).toEqual(
+      doc,
+    );
+    sm.restore();
+  });
+
+  it('the cached document is loaded once per TTL and survives a failed reload', async () => {
+    let now = 0;
+    const store = new InMemoryKeyStore((await rotateKeys(undefined, T0, POLICY)).document);
+    const cache = new CachedKeyDocument(store, 60_000, () => now);
+    await Promise.all([cache.get(), cache.get(), cache.get()]);
+    expect(store.loads).toBe(1);
+    now = 30_000;
+    await cache.get();
+    expect(store.loads).toBe(1);
+    now = 61_000;
+    store.load = async () => {
+      throw new Error('ssm down');
+    };
+    await expect(cache.get()).resolves.toBeDefined();
+  });
+});

@@ -1,0 +1,48 @@
+import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readCloudAssembly, type StackArtifact } from '../../../localstack/platform/cloud-assembly';
+import { nameResources } from '../../../localstack/platform/physical-names';
+import { provisionStack } from '../../../localstack/platform/provision';
+import { synthDemoAssembly } from '../../support/demo-assembly';
+import { emulatorClientConfig } from '../aws-clients';
+
+let stack: StackArtifact;
+let dynamodb: DynamoDBClient;
+
+beforeAll(() => {
+  [stack] = readCloudAssembly(synthDemoAssembly());
+  dynamodb = new DynamoDBClient(emulatorClientConfig());
+});
+
+afterAll(() => dynamodb.destroy());
+
+describe('provisioning the template into the emulator', () => {
+  it('creates every table the template declares, with its key schema and billing mode', async () => {
+    // A stack name of its own, so this run cannot collide with tables of another test.
+    const isolated = { ...stack, stackName: `Provision${Date.now().toString(36)}` };
+    const context = nameResources(isolated, { region: 'us-east-1', accountId: '123456789012' });
+    const created = await provisionStack(isolated, context, emulatorClientConfig());
+
+    const declared = Object.values(stack.template.Resources).filter((r) => r.Type === 'AWS::DynamoDB::Table');
+    expect(created).toHaveLength(declared.length);
+    expect(created.every((resource) => !resource.existed)).toBe(true);
+    for (const resource of created) {
+      const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: resource.physicalId }));
+      expect(Table?.TableStatus).toBe('ACTIVE');
+      expect(Table?.KeySchema).toEqual([
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ]);
+      expect(Table?.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST');
+    }
+  });
+
+  it('finds the tables of an earlier run instead of failing (a persistent emulator such as LocalStack)', async () => {
+    const isolated = { ...stack, stackName: `Again${Date.now().toString(36)}` };
+    const context = nameResources(isolated, { region: 'us-east-1', accountId: '123456789012' });
+    await provisionStack(isolated, context, emulatorClientConfig());
+    const second = await provisionStack(isolated, context, emulatorClientConfig());
+    expect(second.length).toBeGreaterThan(0);
+    expect(second.every((resource) => resource.existed)).toBe(true);
+  });
+});
