@@ -23,17 +23,27 @@ export interface StackArtifact {
 }
 
 interface Manifest {
-  readonly artifacts?: Record<string, { type: string; properties?: { templateFile?: string; stackName?: string } }>;
+  readonly artifacts?: Record<
+    string,
+    { type: string; properties?: { templateFile?: string; stackName?: string } }
+  >;
 }
 
 /** Reads every stack of a synthesized cloud assembly (`cdk.out`). */
 export function readCloudAssembly(assemblyDir: string): StackArtifact[] {
-  const manifest = JSON.parse(readFileSync(path.join(assemblyDir, 'manifest.json'), 'utf8')) as Manifest;
+  const manifest = JSON.parse(
+    readFileSync(path.join(assemblyDir, 'manifest.json'), 'utf8'),
+  ) as Manifest;
   return Object.entries(manifest.artifacts ?? {})
-    .filter(([, artifact]) => artifact.type === 'aws:cloudformation:stack' && artifact.properties?.templateFile)
+    .filter(
+      ([, artifact]) =>
+        artifact.type === 'aws:cloudformation:stack' && artifact.properties?.templateFile,
+    )
     .map(([id, artifact]) => ({
       stackName: artifact.properties?.stackName ?? id,
-      template: JSON.parse(readFileSync(path.join(assemblyDir, artifact.properties!.templateFile!), 'utf8')) as Template,
+      template: JSON.parse(
+        readFileSync(path.join(assemblyDir, artifact.properties!.templateFile!), 'utf8'),
+      ) as Template,
       assemblyDir,
     }));
 }

@@ -25,11 +25,15 @@ export class LocalPlatformError extends Error {
  * Uses `AWS_ENDPOINT_URL` when set (LocalStack on 4566, or any emulator the user runs);
  * otherwise installs (once) and starts moto in server mode on a free loopback port.
  */
-export async function startEmulator(options: { endpoint?: string; timeoutMs?: number } = {}): Promise<Emulator> {
+export async function startEmulator(
+  options: { endpoint?: string; timeoutMs?: number } = {},
+): Promise<Emulator> {
   const given = options.endpoint ?? process.env.AWS_ENDPOINT_URL;
   if (given) {
     await waitForHttp(given, options.timeoutMs ?? 10_000, () => undefined).catch(() => {
-      throw new LocalPlatformError(`AWS_ENDPOINT_URL=${given} does not answer; start the emulator (e.g. LocalStack) or unset it`);
+      throw new LocalPlatformError(
+        `AWS_ENDPOINT_URL=${given} does not answer; start the emulator (e.g. LocalStack) or unset it`,
+      );
     });
     return { endpoint: given.replace(/\/$/, ''), owned: false, stop: async () => undefined };
   }
@@ -46,11 +50,15 @@ export async function startEmulator(options: { endpoint?: string; timeoutMs?: nu
   const endpoint = `http://127.0.0.1:${port}`;
   try {
     await waitForHttp(`${endpoint}/moto-api/data.json`, options.timeoutMs ?? 30_000, () =>
-      child.exitCode !== null ? `the emulator exited with code ${child.exitCode}: ${lastLine(stderr)}` : undefined,
+      child.exitCode !== null
+        ? `the emulator exited with code ${child.exitCode}: ${lastLine(stderr)}`
+        : undefined,
     );
   } catch (error) {
     child.kill('SIGKILL');
-    throw new LocalPlatformError(`The embedded AWS emulator did not come up: ${(error as Error).message}`);
+    throw new LocalPlatformError(
+      `The embedded AWS emulator did not come up: ${(error as Error).message}`,
+    );
   }
   return { endpoint, owned: true, stop: () => stopChild(child) };
 }
@@ -65,7 +73,11 @@ function ensureInstalled(): void {
   }
 }
 
-async function waitForHttp(url: string, timeoutMs: number, failedEarly: () => string | undefined): Promise<void> {
+async function waitForHttp(
+  url: string,
+  timeoutMs: number,
+  failedEarly: () => string | undefined,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError = 'no answer';
   while (Date.now() < deadline) {

@@ -37,7 +37,8 @@ export function renderGatewayResponse(
   context: { path: string; requestId: string },
   status = DEFAULT_STATUS[type] ?? 500,
 ): RenderedResponse {
-  const definition = responses.get(type) ?? responses.get(status >= 500 ? 'DEFAULT_5XX' : 'DEFAULT_4XX');
+  const definition =
+    responses.get(type) ?? responses.get(status >= 500 ? 'DEFAULT_5XX' : 'DEFAULT_4XX');
   const finalStatus = responses.get(type)?.statusCode ?? status;
   if (!definition?.template) {
     return {
@@ -51,6 +52,8 @@ export function renderGatewayResponse(
     .replaceAll('$context.error.message', message)
     .replaceAll('$context.path', context.path)
     .replaceAll('$context.requestId', context.requestId);
-  const headers = Object.fromEntries(Object.entries(definition.headers).map(([k, v]) => [k.toLowerCase(), v]));
+  const headers = Object.fromEntries(
+    Object.entries(definition.headers).map(([k, v]) => [k.toLowerCase(), v]),
+  );
   return { status: finalStatus, headers: { 'content-type': 'application/json', ...headers }, body };
 }

@@ -1,7 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** Reads a request body, refusing more than `limit` bytes. */
-export async function readBody(request: IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {
+export async function readBody(
+  request: IncomingMessage,
+  limit: number,
+): Promise<Buffer | 'too-large'> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {
@@ -12,7 +15,12 @@ export async function readBody(request: IncomingMessage, limit: number): Promise
   return Buffer.concat(chunks);
 }
 
-export function send(response: ServerResponse, status: number, headers: Record<string, string | string[]>, body: string | Buffer): void {
+export function send(
+  response: ServerResponse,
+  status: number,
+  headers: Record<string, string | string[]>,
+  body: string | Buffer,
+): void {
   response.writeHead(status, { ...headers, 'content-length': String(Buffer.byteLength(body)) });
   response.end(body);
 }

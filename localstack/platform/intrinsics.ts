@@ -39,7 +39,8 @@ export function resolveString(value: unknown, context: ResolutionContext): strin
 }
 
 function resolve(value: unknown, context: ResolutionContext): unknown {
-  if (Array.isArray(value)) return value.map((item) => resolve(item, context)).filter((item) => item !== NO_VALUE);
+  if (Array.isArray(value))
+    return value.map((item) => resolve(item, context)).filter((item) => item !== NO_VALUE);
   if (value === null || typeof value !== 'object') return value;
   const entries = Object.entries(value);
   if (entries.length === 1) {
@@ -60,7 +61,8 @@ function resolve(value: unknown, context: ResolutionContext): unknown {
         const [index, list] = argument as [unknown, unknown];
         const items = resolve(list, context) as unknown[];
         const position = Number(resolve(index, context));
-        if (!Array.isArray(items) || !(position in items)) throw new UnresolvableError(`Fn::Select index ${position} out of range`);
+        if (!Array.isArray(items) || !(position in items))
+          throw new UnresolvableError(`Fn::Select index ${position} out of range`);
         return items[position];
       }
       case 'Fn::Split': {
@@ -82,7 +84,9 @@ function resolve(value: unknown, context: ResolutionContext): unknown {
     }
   }
   return Object.fromEntries(
-    entries.map(([key, item]) => [key, resolve(item, context)]).filter(([, item]) => item !== NO_VALUE),
+    entries
+      .map(([key, item]) => [key, resolve(item, context)])
+      .filter(([, item]) => item !== NO_VALUE),
   );
 }
 
@@ -113,7 +117,8 @@ function getAtt(argument: unknown, context: ResolutionContext): string {
     ? (argument as [string, string])
     : (String(argument).split(/\.(.*)/s) as [string, string]);
   const value = context.attributes.get(`${logicalId}.${attribute}`);
-  if (value === undefined) throw new UnresolvableError(`Fn::GetAtt ${logicalId}.${attribute} has no local value`);
+  if (value === undefined)
+    throw new UnresolvableError(`Fn::GetAtt ${logicalId}.${attribute} has no local value`);
   return value;
 }
 

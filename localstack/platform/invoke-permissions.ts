@@ -19,11 +19,15 @@ export class InvokePermissions {
   constructor(stack: StackArtifact, context: ResolutionContext) {
     for (const [, policy] of resourcesOfType(stack.template, 'AWS::IAM::Policy')) {
       const properties = policy.Properties ?? {};
-      const document = resolveValue(properties.PolicyDocument, context) as { Statement?: Statement[] } | undefined;
+      const document = resolveValue(properties.PolicyDocument, context) as
+        { Statement?: Statement[] } | undefined;
       for (const role of (properties.Roles ?? []) as unknown[]) {
         const roleId = (role as { Ref?: string }).Ref;
         if (!roleId) continue;
-        this.statementsByRole.set(roleId, [...(this.statementsByRole.get(roleId) ?? []), ...(document?.Statement ?? [])]);
+        this.statementsByRole.set(roleId, [
+          ...(this.statementsByRole.get(roleId) ?? []),
+          ...(document?.Statement ?? []),
+        ]);
       }
     }
   }
@@ -33,8 +37,9 @@ export class InvokePermissions {
     if (!roleLogicalId) return false;
     const matching = (this.statementsByRole.get(roleLogicalId) ?? []).filter(
       (statement) =>
-        list(statement.Action).some((action) => wildcardMatch(action.toLowerCase(), 'lambda:invokefunction')) &&
-        list(statement.Resource).some((resource) => wildcardMatch(resource, functionArn)),
+        list(statement.Action).some((action) =>
+          wildcardMatch(action.toLowerCase(), 'lambda:invokefunction'),
+        ) && list(statement.Resource).some((resource) => wildcardMatch(resource, functionArn)),
     );
     if (matching.some((statement) => statement.Effect === 'Deny')) return false;
     return matching.some((statement) => statement.Effect === 'Allow');

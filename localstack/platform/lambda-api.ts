@@ -44,7 +44,9 @@ export class LocalLambdaApi {
   /** Finds a function by name, full or partial ARN, with an optional `$LATEST` qualifier. */
   find(identifier: string): LocalFunction | undefined {
     const unqualified = identifier.replace(/:\$LATEST$/, '');
-    const name = unqualified.startsWith('arn:') ? unqualified.split(':')[6] : unqualified.split(':').pop();
+    const name = unqualified.startsWith('arn:')
+      ? unqualified.split(':')[6]
+      : unqualified.split(':').pop();
     return name ? this.functions.get(name) : undefined;
   }
 
@@ -52,13 +54,23 @@ export class LocalLambdaApi {
     const url = new URL(request.url ?? '/', 'http://localhost');
     const match = INVOKE_PATH.exec(url.pathname);
     if (request.method !== 'POST' || !match) {
-      return lambdaError(response, 404, 'UnknownOperationException', 'Only Invoke is served locally');
+      return lambdaError(
+        response,
+        404,
+        'UnknownOperationException',
+        'Only Invoke is served locally',
+      );
     }
     const identifier = decodeURIComponent(match[1]);
     const qualifier = url.searchParams.get('Qualifier');
     const target = this.find(identifier);
     if (!target || (qualifier && qualifier !== '$LATEST')) {
-      return lambdaError(response, 404, 'ResourceNotFoundException', `Function not found: ${identifier}`);
+      return lambdaError(
+        response,
+        404,
+        'ResourceNotFoundException',
+        `Function not found: ${identifier}`,
+      );
     }
     const accessKeyId = /Credential=([^/,\s]+)/.exec(request.headers.authorization ?? '')?.[1];
     if (!this.authorize(accessKeyId, target)) {
@@ -71,13 +83,23 @@ export class LocalLambdaApi {
     }
     const body = await readBody(request, MAX_PAYLOAD_BYTES);
     if (body === 'too-large') {
-      return lambdaError(response, 413, 'RequestTooLargeException', 'Request must be smaller than 6291456 bytes for the InvokeFunction operation');
+      return lambdaError(
+        response,
+        413,
+        'RequestTooLargeException',
+        'Request must be smaller than 6291456 bytes for the InvokeFunction operation',
+      );
     }
     let event: unknown;
     try {
       event = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
     } catch {
-      return lambdaError(response, 400, 'InvalidRequestContentException', 'Could not parse request body into json');
+      return lambdaError(
+        response,
+        400,
+        'InvalidRequestContentException',
+        'Could not parse request body into json',
+      );
     }
     const invocationType = String(request.headers['x-amz-invocation-type'] ?? 'RequestResponse');
     const traceHeader = request.headers['x-amzn-trace-id'] as string | undefined;
@@ -87,12 +109,25 @@ export class LocalLambdaApi {
       return send(response, 202, {}, '');
     }
     const result = await target.invoke(event, traceHeader);
-    const headers: Record<string, string> = { 'content-type': 'application/json', 'x-amz-executed-version': '$LATEST' };
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'x-amz-executed-version': '$LATEST',
+    };
     if (result.functionError) headers['x-amz-function-error'] = result.functionError;
     send(response, 200, headers, JSON.stringify(result.payload));
   }
 }
 
-function lambdaError(response: ServerResponse, status: number, type: string, message: string): void {
-  send(response, status, { 'content-type': 'application/json', 'x-amzn-errortype': type }, JSON.stringify({ Type: 'User', message }));
+function lambdaError(
+  response: ServerResponse,
+  status: number,
+  type: string,
+  message: string,
+): void {
+  send(
+    response,
+    status,
+    { 'content-type': 'application/json', 'x-amzn-errortype': type },
+    JSON.stringify({ Type: 'User', message }),
+  );
 }

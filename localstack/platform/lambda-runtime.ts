@@ -71,7 +71,10 @@ export class LocalFunction {
           this.discard(environment);
           resolve({
             functionError: 'Unhandled',
-            payload: { errorType: 'Sandbox.Timedout', errorMessage: `Task timed out after ${this.definition.timeoutSeconds.toFixed(2)} seconds` },
+            payload: {
+              errorType: 'Sandbox.Timedout',
+              errorMessage: `Task timed out after ${this.definition.timeoutSeconds.toFixed(2)} seconds`,
+            },
           });
         }, timeoutMs);
         this.pending.set(id, {
@@ -109,7 +112,9 @@ export class LocalFunction {
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.environments.splice(0).map((environment) => environment.worker.terminate()));
+    await Promise.all(
+      this.environments.splice(0).map((environment) => environment.worker.terminate()),
+    );
   }
 
   private async acquire(): Promise<Environment> {
@@ -161,18 +166,32 @@ export class LocalFunction {
       },
     });
     const environment: Environment = { worker, busy: false };
-    worker.on('message', (message: { id: string; ok: boolean; result?: unknown; error?: unknown; log?: string }) => {
-      if (message.log !== undefined) {
-        for (const line of message.log.split('\n')) if (line) this.writeLog(line);
-        return;
-      }
-      const pending = this.pending.get(message.id);
-      if (!pending) return;
-      this.pending.delete(message.id);
-      pending.resolve(message.ok ? { payload: message.result } : { payload: message.error, functionError: 'Unhandled' });
-    });
+    worker.on(
+      'message',
+      (message: { id: string; ok: boolean; result?: unknown; error?: unknown; log?: string }) => {
+        if (message.log !== undefined) {
+          for (const line of message.log.split('\n')) if (line) this.writeLog(line);
+          return;
+        }
+        const pending = this.pending.get(message.id);
+        if (!pending) return;
+        this.pending.delete(message.id);
+        pending.resolve(
+          message.ok
+            ? { payload: message.result }
+            : { payload: message.error, functionError: 'Unhandled' },
+        );
+      },
+    );
     worker.on('error', (error) => {
-      this.writeLog(JSON.stringify({ level: 'ERROR', message: 'Runtime exited', errorType: error.name, errorMessage: error.message }));
+      this.writeLog(
+        JSON.stringify({
+          level: 'ERROR',
+          message: 'Runtime exited',
+          errorType: error.name,
+          errorMessage: error.message,
+        }),
+      );
       const index = this.environments.indexOf(environment);
       if (index >= 0) this.environments.splice(index, 1);
     });

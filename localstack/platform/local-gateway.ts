@@ -1,4 +1,3 @@
-
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -39,7 +38,14 @@ export class LocalGateway {
     this.server = createServer((request, response) => {
       this.handle(request, response).catch(() => {
         const requestId = randomUUID();
-        this.gatewayError(response, 'DEFAULT_5XX', 'Internal server error', request.url ?? '/', requestId, 500);
+        this.gatewayError(
+          response,
+          'DEFAULT_5XX',
+          'Internal server error',
+          request.url ?? '/',
+          requestId,
+          500,
+        );
       });
     });
     await new Promise<void>((resolve, reject) => {
@@ -61,11 +67,23 @@ export class LocalGateway {
     const method = (request.method ?? 'GET').toUpperCase();
     const match = this.routes.match(method, url.pathname);
     if (!match) {
-      return this.gatewayError(response, 'MISSING_AUTHENTICATION_TOKEN', 'Missing Authentication Token', url.pathname, requestId);
+      return this.gatewayError(
+        response,
+        'MISSING_AUTHENTICATION_TOKEN',
+        'Missing Authentication Token',
+        url.pathname,
+        requestId,
+      );
     }
     const body = await readBody(request, MAX_BODY_BYTES);
     if (body === 'too-large') {
-      return this.gatewayError(response, 'REQUEST_TOO_LARGE', 'Request Too Long', url.pathname, requestId);
+      return this.gatewayError(
+        response,
+        'REQUEST_TOO_LARGE',
+        'Request Too Long',
+        url.pathname,
+        requestId,
+      );
     }
     const event = buildProxyEvent(
       {
@@ -83,46 +101,140 @@ export class LocalGateway {
 
     if (match.route.authorizationType === 'CUSTOM' && match.route.authorizerLogicalId) {
       const authorizer = this.options.authorizers.get(match.route.authorizerLogicalId);
-      if (!authorizer) return this.gatewayError(response, 'AUTHORIZER_CONFIGURATION_ERROR', 'Authorizer error', url.pathname, requestId);
+      if (!authorizer)
+        return this.gatewayError(
+          response,
+          'AUTHORIZER_CONFIGURATION_ERROR',
+          'Authorizer error',
+          url.pathname,
+          requestId,
+        );
       const outcome = await authorizer.authorize(event, this.methodArn(method, url.pathname));
       switch (outcome.kind) {
         case 'unauthorized':
-          return this.gatewayError(response, 'UNAUTHORIZED', 'Unauthorized', url.pathname, requestId);
+          return this.gatewayError(
+            response,
+            'UNAUTHORIZED',
+            'Unauthorized',
+            url.pathname,
+            requestId,
+          );
         case 'denied':
-          return this.gatewayError(response, 'ACCESS_DENIED', 'User is not authorized to access this resource', url.pathname, requestId);
+          return this.gatewayError(
+            response,
+            'ACCESS_DENIED',
+            'User is not authorized to access this resource',
+            url.pathname,
+            requestId,
+          );
         case 'error':
-          return this.gatewayError(response, 'AUTHORIZER_CONFIGURATION_ERROR', outcome.message, url.pathname, requestId);
+          return this.gatewayError(
+            response,
+            'AUTHORIZER_CONFIGURATION_ERROR',
+            outcome.message,
+            url.pathname,
+            requestId,
+          );
         case 'allow':
-          (event.requestContext as { authorizer: unknown }).authorizer = { principalId: outcome.principalId, ...stringify(outcome.context) };
+          (event.requestContext as { authorizer: unknown }).authorizer = {
+            principalId: outcome.principalId,
+            ...stringify(outcome.context),
+          };
       }
     }
 
-    const target = match.route.functionLogicalId ? this.options.functions.get(match.route.functionLogicalId) : undefined;
-    if (!target) return this.gatewayError(response, 'DEFAULT_5XX', 'Internal server error', url.pathname, requestId, 500);
+    const target = match.route.functionLogicalId
+      ? this.options.functions.get(match.route.functionLogicalId)
+      : undefined;
+    if (!target)
+      return this.gatewayError(
+        response,
+        'DEFAULT_5XX',
+        'Internal server error',
+        url.pathname,
+        requestId,
+        500,
+      );
     const traceHeader = `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomUUID().replace(/-/g, '').slice(0, 24)};Sampled=1`;
     const result = await target.invoke(event, traceHeader);
-    this.sendProxyResult(response, result.functionError ? undefined : result.payload, url.pathname, requestId);
+    this.sendProxyResult(
+      response,
+      result.functionError ? undefined : result.payload,
+      url.pathname,
+      requestId,
+    );
   }
 
-  private sendProxyResult(response: ServerResponse, payload: unknown, path: string, requestId: string): void {
-    const result = payload as { statusCode?: unknown; headers?: unknown; multiValueHeaders?: unknown; body?: unknown; isBase64Encoded?: unknown } | undefined;
+  private sendProxyResult(
+    response: ServerResponse,
+    payload: unknown,
+    path: string,
+    requestId: string,
+  ): void {
+    const result = payload as
+      | {
+          statusCode?: unknown;
+          headers?: unknown;
+          multiValueHeaders?: unknown;
+          body?: unknown;
+          isBase64Encoded?: unknown;
+        }
+      | undefined;
     // API Gateway answers 502 to a function error or to a malformed proxy response.
-    if (!result || typeof result !== 'object' || typeof result.statusCode !== 'number' || (result.body !== undefined && result.body !== null && typeof result.body !== 'string')) {
-      return this.gatewayError(response, 'DEFAULT_5XX', 'Internal server error', path, requestId, 502);
+    if (
+      !result ||
+      typeof result !== 'object' ||
+      typeof result.statusCode !== 'number' ||
+      (result.body !== undefined && result.body !== null && typeof result.body !== 'string')
+    ) {
+      return this.gatewayError(
+        response,
+        'DEFAULT_5XX',
+        'Internal server error',
+        path,
+        requestId,
+        502,
+      );
     }
     const headers: Record<string, string | string[]> = {};
-    for (const [name, value] of Object.entries((result.headers ?? {}) as Record<string, unknown>)) headers[name.toLowerCase()] = String(value);
-    for (const [name, values] of Object.entries((result.multiValueHeaders ?? {}) as Record<string, unknown[]>)) {
+    for (const [name, value] of Object.entries((result.headers ?? {}) as Record<string, unknown>))
+      headers[name.toLowerCase()] = String(value);
+    for (const [name, values] of Object.entries(
+      (result.multiValueHeaders ?? {}) as Record<string, unknown[]>,
+    )) {
       headers[name.toLowerCase()] = values.map(String);
     }
     headers['x-amzn-requestid'] = requestId;
-    const body = typeof result.body === 'string' ? (result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body) : '';
+    const body =
+      typeof result.body === 'string'
+        ? result.isBase64Encoded
+          ? Buffer.from(result.body, 'base64')
+          : result.body
+        : '';
     send(response, result.statusCode, headers, body);
   }
 
-  private gatewayError(response: ServerResponse, type: string, message: string, path: string, requestId: string, status?: number): void {
-    const rendered = renderGatewayResponse(this.options.api.gatewayResponses, type, message, { path, requestId }, status);
-    send(response, rendered.status, { ...rendered.headers, 'x-amzn-requestid': requestId, 'x-amzn-errortype': type }, rendered.body);
+  private gatewayError(
+    response: ServerResponse,
+    type: string,
+    message: string,
+    path: string,
+    requestId: string,
+    status?: number,
+  ): void {
+    const rendered = renderGatewayResponse(
+      this.options.api.gatewayResponses,
+      type,
+      message,
+      { path, requestId },
+      status,
+    );
+    send(
+      response,
+      rendered.status,
+      { ...rendered.headers, 'x-amzn-requestid': requestId, 'x-amzn-errortype': type },
+      rendered.body,
+    );
   }
 
   private methodArn(method: string, path: string): string {
@@ -135,4 +247,3 @@ export class LocalGateway {
 function stringify(context: Record<string, unknown>): Record<string, string> {
   return Object.fromEntries(Object.entries(context).map(([key, value]) => [key, String(value)]));
 }
-

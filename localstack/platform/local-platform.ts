@@ -68,14 +68,17 @@ const LOCAL_ACCOUNT_ID = '123456789012';
  * emulator, creates the template's stateful resources in it, runs every function in worker
  * threads behind a local Lambda API, and serves the REST API on 127.0.0.1.
  */
-export async function startLocalPlatform(options: LocalPlatformOptions = {}): Promise<RunningPlatform> {
+export async function startLocalPlatform(
+  options: LocalPlatformOptions = {},
+): Promise<RunningPlatform> {
   const stateDir = options.stateDir ?? path.join(PROJECT_ROOT, '.local');
   const region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
   const logDir = path.join(stateDir, 'logs');
   rmSync(logDir, { recursive: true, force: true });
   mkdirSync(logDir, { recursive: true });
 
-  const assemblyDir = options.cloudAssemblyDir ?? (await synthesize(path.join(stateDir, 'cdk.out')));
+  const assemblyDir =
+    options.cloudAssemblyDir ?? (await synthesize(path.join(stateDir, 'cdk.out')));
   const stacks = readCloudAssembly(assemblyDir);
   if (stacks.length === 0) throw new LocalPlatformError(`No stack in ${assemblyDir}`);
 
@@ -90,7 +93,10 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     const functionsByName = new Map<string, LocalFunction>();
     const lambdaApi = new LocalLambdaApi(functionsByName, (accessKeyId, target) => {
       const caller = callers.get(accessKeyId ?? '');
-      return caller !== undefined && caller.permissions.mayInvoke(caller.roleLogicalId, target.definition.arn);
+      return (
+        caller !== undefined &&
+        caller.permissions.mayInvoke(caller.roleLogicalId, target.definition.arn)
+      );
     });
     const lambdaEndpoint = await lambdaApi.listen(0);
     stoppers.push(() => lambdaApi.close());
@@ -110,7 +116,10 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       );
       const permissions = new InvokePermissions(stack, context);
       const functionsByLogicalId = new Map<string, LocalFunction>();
-      for (const [logicalId, resource] of resourcesOfType(stack.template, 'AWS::Lambda::Function')) {
+      for (const [logicalId, resource] of resourcesOfType(
+        stack.template,
+        'AWS::Lambda::Function',
+      )) {
         const local = localFunction(stack, logicalId, context, {
           emulatorEndpoint: emulator.endpoint,
           lambdaEndpoint,
@@ -129,34 +138,55 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       }
       const [api, ...others] = readRestApis(stack.template);
       if (!api || gateway) continue;
-      if (others.length) process.stderr.write(`serverless-msa: serving only the first REST API of ${stack.stackName}\n`);
+      if (others.length)
+        process.stderr.write(
+          `serverless-msa: serving only the first REST API of ${stack.stackName}\n`,
+        );
       stage = api.stageName;
       const authorizers = new Map<string, LocalRequestAuthorizer>();
       for (const [authorizerId, definition] of api.authorizers) {
-        const fn = definition.functionLogicalId ? functionsByLogicalId.get(definition.functionLogicalId) : undefined;
-        if (fn) authorizers.set(authorizerId, new LocalRequestAuthorizer(definition, (event) => fn.invoke(event)));
+        const fn = definition.functionLogicalId
+          ? functionsByLogicalId.get(definition.functionLogicalId)
+          : undefined;
+        if (fn)
+          authorizers.set(
+            authorizerId,
+            new LocalRequestAuthorizer(definition, (event) => fn.invoke(event)),
+          );
       }
       gateway = new LocalGateway({
         api,
-        apiContext: { apiId: context.refs.get(api.logicalId) ?? 'local', stage: api.stageName, accountId: LOCAL_ACCOUNT_ID },
+        apiContext: {
+          apiId: context.refs.get(api.logicalId) ?? 'local',
+          stage: api.stageName,
+          accountId: LOCAL_ACCOUNT_ID,
+        },
         region,
         functions: functionsByLogicalId,
         authorizers,
       });
     }
     if (!gateway) throw new LocalPlatformError('The app declares no REST API to serve');
-    const baseUrl = await gateway.listen(options.port ?? 3000).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'EADDRINUSE') {
-        throw new LocalPlatformError(`Port ${options.port ?? 3000} is already in use; set PORT to another port (PORT=0 picks a free one)`);
-      }
-      throw error;
-    });
+    const baseUrl = await gateway
+      .listen(options.port ?? 3000)
+      .catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'EADDRINUSE') {
+          throw new LocalPlatformError(
+            `Port ${options.port ?? 3000} is already in use; set PORT to another port (PORT=0 picks a free one)`,
+          );
+        }
+        throw error;
+      });
     stoppers.push(() => gateway!.close());
-    const warmed = await Promise.all([...functionsByName.values()].map(async (fn) => [fn, await fn.warm()] as const));
+    const warmed = await Promise.all(
+      [...functionsByName.values()].map(async (fn) => [fn, await fn.warm()] as const),
+    );
     for (const [fn, result] of warmed) {
       if (result.functionError) {
         const error = result.payload as { errorMessage?: string };
-        process.stderr.write(`serverless-msa: ${fn.definition.functionName} failed to load: ${error.errorMessage}\n`);
+        process.stderr.write(
+          `serverless-msa: ${fn.definition.functionName} failed to load: ${error.errorMessage}\n`,
+        );
       }
     }
 
@@ -180,7 +210,11 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
 }
 
 /** `.local/platform.json`: what a client (or a test) needs to talk to the running platform. */
-export function writePlatformFile(stateDir: string, platform: RunningPlatform, clients: PlatformClient[]): void {
+export function writePlatformFile(
+  stateDir: string,
+  platform: RunningPlatform,
+  clients: PlatformClient[],
+): void {
   const document = {
     baseUrl: platform.baseUrl,
     awsEndpoint: platform.awsEndpoint,
@@ -198,7 +232,9 @@ export function writePlatformFile(stateDir: string, platform: RunningPlatform, c
     clients,
   };
   mkdirSync(stateDir, { recursive: true });
-  writeFileSync(path.join(stateDir, 'platform.json'), `${JSON.stringify(document, null, 2)}\n`, { mode: 0o600 });
+  writeFileSync(path.join(stateDir, 'platform.json'), `${JSON.stringify(document, null, 2)}\n`, {
+    mode: 0o600,
+  });
 }
 
 function localFunction(
@@ -216,8 +252,10 @@ function localFunction(
   const functionName = context.refs.get(logicalId)!;
   const handler = properties.Handler;
   const fileBase = handler.slice(0, handler.lastIndexOf('.'));
-  const variables = (resolveValue((properties.Environment as { Variables?: unknown } | undefined)?.Variables ?? {}, context) ??
-    {}) as Record<string, string>;
+  const variables = (resolveValue(
+    (properties.Environment as { Variables?: unknown } | undefined)?.Variables ?? {},
+    context,
+  ) ?? {}) as Record<string, string>;
   const { NODE_OPTIONS: _ignored, ...templateEnvironment } = variables;
   const logGroupName = `/aws/lambda/${functionName}`;
   const memorySize = Number(properties.MemorySize ?? 128);
@@ -277,7 +315,9 @@ async function synthesize(outdir: string): Promise<string> {
     child.once('exit', resolve);
   });
   if (code !== 0) {
-    throw new LocalPlatformError(`cdk synth failed (exit ${code}):\n${stderr.trim().split('\n').slice(-15).join('\n')}`);
+    throw new LocalPlatformError(
+      `cdk synth failed (exit ${code}):\n${stderr.trim().split('\n').slice(-15).join('\n')}`,
+    );
   }
   return outdir;
 }

@@ -23,14 +23,20 @@ export function nameResources(stack: StackArtifact, environment: Environment): R
       case 'AWS::Lambda::Function': {
         const name = literal(properties.FunctionName) ?? generated.slice(0, 64);
         refs.set(logicalId, name);
-        attributes.set(`${logicalId}.Arn`, `arn:aws:lambda:${region}:${accountId}:function:${name}`);
+        attributes.set(
+          `${logicalId}.Arn`,
+          `arn:aws:lambda:${region}:${accountId}:function:${name}`,
+        );
         break;
       }
       case 'AWS::DynamoDB::Table': {
         const name = literal(properties.TableName) ?? generated;
         refs.set(logicalId, name);
         attributes.set(`${logicalId}.Arn`, `arn:aws:dynamodb:${region}:${accountId}:table/${name}`);
-        attributes.set(`${logicalId}.StreamArn`, `arn:aws:dynamodb:${region}:${accountId}:table/${name}/stream/local`);
+        attributes.set(
+          `${logicalId}.StreamArn`,
+          `arn:aws:dynamodb:${region}:${accountId}:table/${name}/stream/local`,
+        );
         break;
       }
       case 'AWS::IAM::Role': {
@@ -43,7 +49,10 @@ export function nameResources(stack: StackArtifact, environment: Environment): R
       case 'AWS::Logs::LogGroup': {
         const name = literal(properties.LogGroupName) ?? `/local/${generated}`;
         refs.set(logicalId, name);
-        attributes.set(`${logicalId}.Arn`, `arn:aws:logs:${region}:${accountId}:log-group:${name}:*`);
+        attributes.set(
+          `${logicalId}.Arn`,
+          `arn:aws:logs:${region}:${accountId}:log-group:${name}:*`,
+        );
         break;
       }
       case 'AWS::ApiGateway::RestApi': {

@@ -50,7 +50,10 @@ export async function provisionStack(
   for (const [logicalId, resource] of Object.entries(stack.template.Resources)) {
     const provisioner = PROVISIONERS[resource.Type];
     if (!provisioner) continue;
-    const properties = (resolveValue(resource.Properties ?? {}, context) ?? {}) as Record<string, unknown>;
+    const properties = (resolveValue(resource.Properties ?? {}, context) ?? {}) as Record<
+      string,
+      unknown
+    >;
     created.push(await provisioner(logicalId, properties, context, clients));
   }
   return created;
@@ -67,11 +70,16 @@ async function provisionTable(
   const input: CreateTableCommandInput = {
     TableName: tableName,
     KeySchema: properties.KeySchema as CreateTableCommandInput['KeySchema'],
-    AttributeDefinitions: properties.AttributeDefinitions as CreateTableCommandInput['AttributeDefinitions'],
-    BillingMode: (properties.BillingMode as CreateTableCommandInput['BillingMode']) ?? 'PROVISIONED',
-    ProvisionedThroughput: properties.ProvisionedThroughput as CreateTableCommandInput['ProvisionedThroughput'],
-    GlobalSecondaryIndexes: properties.GlobalSecondaryIndexes as CreateTableCommandInput['GlobalSecondaryIndexes'],
-    LocalSecondaryIndexes: properties.LocalSecondaryIndexes as CreateTableCommandInput['LocalSecondaryIndexes'],
+    AttributeDefinitions:
+      properties.AttributeDefinitions as CreateTableCommandInput['AttributeDefinitions'],
+    BillingMode:
+      (properties.BillingMode as CreateTableCommandInput['BillingMode']) ?? 'PROVISIONED',
+    ProvisionedThroughput:
+      properties.ProvisionedThroughput as CreateTableCommandInput['ProvisionedThroughput'],
+    GlobalSecondaryIndexes:
+      properties.GlobalSecondaryIndexes as CreateTableCommandInput['GlobalSecondaryIndexes'],
+    LocalSecondaryIndexes:
+      properties.LocalSecondaryIndexes as CreateTableCommandInput['LocalSecondaryIndexes'],
   };
   let existed = false;
   try {
@@ -80,7 +88,8 @@ async function provisionTable(
     if ((error as { name?: string }).name !== 'ResourceInUseException') throw error;
     existed = true;
   }
-  const ttl = properties.TimeToLiveSpecification as { AttributeName?: string; Enabled?: boolean } | undefined;
+  const ttl = properties.TimeToLiveSpecification as
+    { AttributeName?: string; Enabled?: boolean } | undefined;
   if (ttl?.Enabled && ttl.AttributeName && !existed) {
     await client.send(
       new UpdateTimeToLiveCommand({

@@ -21,10 +21,15 @@ export interface ApiContext {
   readonly domainName: string;
 }
 
-const TEXT_TYPES = /^(text\/|application\/(json|xml|x-www-form-urlencoded|[a-z0-9.+-]+\+(json|xml))|$)/i;
+const TEXT_TYPES =
+  /^(text\/|application\/(json|xml|x-www-form-urlencoded|[a-z0-9.+-]+\+(json|xml))|$)/i;
 
 /** Builds the REST (v1) Lambda proxy event API Gateway would send for a request. */
-export function buildProxyEvent(request: ProxyRequest, match: RouteMatch, api: ApiContext): APIGatewayProxyEvent {
+export function buildProxyEvent(
+  request: ProxyRequest,
+  match: RouteMatch,
+  api: ApiContext,
+): APIGatewayProxyEvent {
   const headers: Record<string, string> = {};
   const multiValueHeaders: Record<string, string[]> = {};
   for (const [name, value] of Object.entries(request.headers)) {
@@ -53,7 +58,12 @@ export function buildProxyEvent(request: ProxyRequest, match: RouteMatch, api: A
     multiValueQueryStringParameters: Object.keys(multiQuery).length ? multiQuery : null,
     pathParameters: match.pathParameters,
     stageVariables: null,
-    body: request.body.length === 0 ? null : isText ? request.body.toString('utf8') : request.body.toString('base64'),
+    body:
+      request.body.length === 0
+        ? null
+        : isText
+          ? request.body.toString('utf8')
+          : request.body.toString('base64'),
     isBase64Encoded: request.body.length > 0 && !isText,
     requestContext: {
       accountId: api.accountId,
@@ -94,7 +104,20 @@ export function buildProxyEvent(request: ProxyRequest, match: RouteMatch, api: A
 
 /** API Gateway's `requestTime` format: `22/Nov/2026:06:50:00 +0000`. */
 function formatRequestTime(date: Date): string {
-  const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+  const months = [
+    'Jan',
+    'Feb',
+    'Mar',
+    'Apr',
+    'May',
+    'Jun',
+    'Jul',
+    'Aug',
+    'Sep',
+    'Oct',
+    'Nov',
+    'Dec',
+  ];
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${pad(date.getUTCDate())}/${months[date.getUTCMonth()]}/${date.getUTCFullYear()}:${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} +0000`;
 }

@@ -3,7 +3,11 @@ import type { AuthorizerDefinition } from './rest-api-model';
 import type { InvocationResult } from './lambda-runtime';
 
 export type AuthorizerOutcome =
-  | { readonly kind: 'allow'; readonly context: Record<string, unknown>; readonly principalId: string }
+  | {
+      readonly kind: 'allow';
+      readonly context: Record<string, unknown>;
+      readonly principalId: string;
+    }
   | { readonly kind: 'unauthorized' }
   | { readonly kind: 'denied' }
   | { readonly kind: 'error'; readonly message: string };
@@ -60,23 +64,35 @@ export class LocalRequestAuthorizer {
       } as APIGatewayRequestAuthorizerEvent);
       if (invocation.functionError) {
         const message = (invocation.payload as { errorMessage?: string } | null)?.errorMessage;
-        return message === 'Unauthorized' ? { kind: 'unauthorized' } : { kind: 'error', message: 'Authorizer error' };
+        return message === 'Unauthorized'
+          ? { kind: 'unauthorized' }
+          : { kind: 'error', message: 'Authorizer error' };
       }
       const returned = invocation.payload as AuthorizerResult | null;
       if (!returned?.policyDocument || typeof returned.principalId !== 'string') {
         return { kind: 'error', message: 'Authorizer error' };
       }
-      result = { result: returned, expiresAt: this.now() + this.definition.resultTtlSeconds * 1000 };
+      result = {
+        result: returned,
+        expiresAt: this.now() + this.definition.resultTtlSeconds * 1000,
+      };
       if (this.definition.resultTtlSeconds > 0) this.cache.set(identity, result);
     }
     const decision = evaluatePolicy(result.result.policyDocument?.Statement ?? [], methodArn);
     if (decision !== 'allow') return { kind: 'denied' };
-    return { kind: 'allow', context: result.result.context ?? {}, principalId: result.result.principalId ?? '' };
+    return {
+      kind: 'allow',
+      context: result.result.context ?? {},
+      principalId: result.result.principalId ?? '',
+    };
   }
 
   /** The identity-source values joined; undefined when one is missing (API Gateway answers 401). */
   private identityValue(event: APIGatewayProxyEvent): string | undefined {
-    const sources = (this.definition.identitySource ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    const sources = (this.definition.identitySource ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     const values: string[] = [];
     for (const source of sources) {
       const header = /^method\.request\.header\.(.+)$/.exec(source);
@@ -84,7 +100,9 @@ export class LocalRequestAuthorizer {
       let value: string | undefined;
       if (header) {
         const wanted = header[1].toLowerCase();
-        value = Object.entries(event.headers ?? {}).find(([name]) => name.toLowerCase() === wanted)?.[1];
+        value = Object.entries(event.headers ?? {}).find(
+          ([name]) => name.toLowerCase() === wanted,
+        )?.[1];
       } else if (query) {
         value = event.queryStringParameters?.[query[1]];
       }
@@ -96,18 +114,25 @@ export class LocalRequestAuthorizer {
 }
 
 /** IAM evaluation for execute-api: an explicit Deny wins, then any Allow, else implicit deny. */
-export function evaluatePolicy(statements: readonly PolicyStatement[], methodArn: string): 'allow' | 'deny' {
+export function evaluatePolicy(
+  statements: readonly PolicyStatement[],
+  methodArn: string,
+): 'allow' | 'deny' {
   const matching = statements.filter(
     (statement) =>
-      list(statement.Action).some((action) => wildcardMatch(action.toLowerCase(), 'execute-api:invoke')) &&
-      list(statement.Resource).some((resource) => wildcardMatch(resource, methodArn)),
+      list(statement.Action).some((action) =>
+        wildcardMatch(action.toLowerCase(), 'execute-api:invoke'),
+      ) && list(statement.Resource).some((resource) => wildcardMatch(resource, methodArn)),
   );
   if (matching.some((statement) => statement.Effect === 'Deny')) return 'deny';
   return matching.some((statement) => statement.Effect === 'Allow') ? 'allow' : 'deny';
 }
 
 export function wildcardMatch(pattern: string, value: string): boolean {
-  const expression = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const expression = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${expression}$`, 's').test(value);
 }
 

@@ -38,13 +38,17 @@ export interface RestApiModel {
 /** Walks Resource (PathPart, ParentId) and Method records to rebuild every REST API's routes. */
 export function readRestApis(template: Template): RestApiModel[] {
   return resourcesOfType(template, 'AWS::ApiGateway::RestApi').map(([apiId]) => {
-    const belongsToApi = (properties: Record<string, unknown> | undefined) => refersTo(properties?.RestApiId, apiId);
+    const belongsToApi = (properties: Record<string, unknown> | undefined) =>
+      refersTo(properties?.RestApiId, apiId);
     const paths = new Map<string, string>();
-    const resources = resourcesOfType(template, 'AWS::ApiGateway::Resource').filter(([, r]) => belongsToApi(r.Properties));
+    const resources = resourcesOfType(template, 'AWS::ApiGateway::Resource').filter(([, r]) =>
+      belongsToApi(r.Properties),
+    );
     const pathOf = (resourceId: unknown, seen: Set<string> = new Set()): string => {
       if (isGetAtt(resourceId, apiId, 'RootResourceId')) return '/';
       const logicalId = refTarget(resourceId);
-      if (!logicalId) throw new Error(`Cannot follow resource reference ${JSON.stringify(resourceId)}`);
+      if (!logicalId)
+        throw new Error(`Cannot follow resource reference ${JSON.stringify(resourceId)}`);
       const known = paths.get(logicalId);
       if (known) return known;
       if (seen.has(logicalId)) throw new Error(`Resource cycle at ${logicalId}`);
@@ -65,21 +69,28 @@ export function readRestApis(template: Template): RestApiModel[] {
           method: String(properties.HttpMethod),
           resourcePath: pathOf(properties.ResourceId),
           resourceLogicalId: refTarget(properties.ResourceId) ?? '',
-          functionLogicalId: integration?.Type === 'AWS_PROXY' ? findFunctionArnTarget(integration.Uri, template) : undefined,
+          functionLogicalId:
+            integration?.Type === 'AWS_PROXY'
+              ? findFunctionArnTarget(integration.Uri, template)
+              : undefined,
           authorizationType: String(properties.AuthorizationType ?? 'NONE'),
           authorizerLogicalId: refTarget(properties.AuthorizerId),
         };
       });
 
     const authorizers = new Map<string, AuthorizerDefinition>();
-    for (const [logicalId, authorizer] of resourcesOfType(template, 'AWS::ApiGateway::Authorizer')) {
+    for (const [logicalId, authorizer] of resourcesOfType(
+      template,
+      'AWS::ApiGateway::Authorizer',
+    )) {
       if (!belongsToApi(authorizer.Properties)) continue;
       const properties = authorizer.Properties ?? {};
       authorizers.set(logicalId, {
         logicalId,
         type: String(properties.Type),
         functionLogicalId: findFunctionArnTarget(properties.AuthorizerUri, template),
-        identitySource: typeof properties.IdentitySource === 'string' ? properties.IdentitySource : undefined,
+        identitySource:
+          typeof properties.IdentitySource === 'string' ? properties.IdentitySource : undefined,
         resultTtlSeconds: Number(properties.AuthorizerResultTtlInSeconds ?? 300),
       });
     }
@@ -89,7 +100,9 @@ export function readRestApis(template: Template): RestApiModel[] {
       if (!belongsToApi(response.Properties)) continue;
       const properties = response.Properties ?? {};
       const headers: Record<string, string> = {};
-      for (const [key, value] of Object.entries((properties.ResponseParameters ?? {}) as Record<string, string>)) {
+      for (const [key, value] of Object.entries(
+        (properties.ResponseParameters ?? {}) as Record<string, string>,
+      )) {
         const match = /^gatewayresponse\.header\.(.+)$/.exec(key);
         // Static values are quoted ('value'); mapped ones are not supported locally.
         if (match && /^'.*'$/s.test(value)) headers[match[1]] = value.slice(1, -1);
@@ -103,7 +116,9 @@ export function readRestApis(template: Template): RestApiModel[] {
       });
     }
 
-    const stage = resourcesOfType(template, 'AWS::ApiGateway::Stage').find(([, s]) => belongsToApi(s.Properties));
+    const stage = resourcesOfType(template, 'AWS::ApiGateway::Stage').find(([, s]) =>
+      belongsToApi(s.Properties),
+    );
     return {
       logicalId: apiId,
       stageName: String(stage?.[1].Properties?.StageName ?? 'prod'),
@@ -115,7 +130,9 @@ export function readRestApis(template: Template): RestApiModel[] {
 }
 
 function refTarget(value: unknown): string | undefined {
-  return value && typeof value === 'object' && 'Ref' in value ? String((value as { Ref: unknown }).Ref) : undefined;
+  return value && typeof value === 'object' && 'Ref' in value
+    ? String((value as { Ref: unknown }).Ref)
+    : undefined;
 }
 
 function refersTo(value: unknown, logicalId: string): boolean {
@@ -138,7 +155,11 @@ function findFunctionArnTarget(uri: unknown, template: Template): string | undef
   }
   if (!uri || typeof uri !== 'object') return undefined;
   const getAtt = (uri as { 'Fn::GetAtt'?: unknown })['Fn::GetAtt'];
-  if (Array.isArray(getAtt) && getAtt[1] === 'Arn' && template.Resources[getAtt[0]]?.Type === 'AWS::Lambda::Function') {
+  if (
+    Array.isArray(getAtt) &&
+    getAtt[1] === 'Arn' &&
+    template.Resources[getAtt[0]]?.Type === 'AWS::Lambda::Function'
+  ) {
     return getAtt[0] as string;
   }
   return findFunctionArnTarget(Object.values(uri), template);

@@ -19,7 +19,11 @@ export class RouteTable {
   constructor(routes: readonly RouteDefinition[]) {
     this.compiled = routes.map((route) => {
       const segments = route.resourcePath.split('/').filter(Boolean);
-      return { route, segments, rank: segments.map((s) => (s.endsWith('+}') ? 2 : s.startsWith('{') ? 1 : 0)) };
+      return {
+        route,
+        segments,
+        rank: segments.map((s) => (s.endsWith('+}') ? 2 : s.startsWith('{') ? 1 : 0)),
+      };
     });
   }
 
@@ -27,14 +31,24 @@ export class RouteTable {
     const parts = path.split('/').filter(Boolean).map(safeDecode);
     if (parts.some((part) => part === undefined)) return undefined;
     const candidates = this.compiled
-      .map((compiled) => ({ compiled, parameters: matchSegments(compiled.segments, parts as string[]) }))
+      .map((compiled) => ({
+        compiled,
+        parameters: matchSegments(compiled.segments, parts as string[]),
+      }))
       .filter((candidate) => candidate.parameters !== undefined)
       .filter(({ compiled }) => compiled.route.method === method || compiled.route.method === 'ANY')
-      .sort((a, b) => compareRank(a.compiled.rank, b.compiled.rank) || methodRank(a.compiled, method) - methodRank(b.compiled, method));
+      .sort(
+        (a, b) =>
+          compareRank(a.compiled.rank, b.compiled.rank) ||
+          methodRank(a.compiled, method) - methodRank(b.compiled, method),
+      );
     const best = candidates[0];
     if (!best) return undefined;
     const parameters = best.parameters!;
-    return { route: best.compiled.route, pathParameters: Object.keys(parameters).length ? parameters : null };
+    return {
+      route: best.compiled.route,
+      pathParameters: Object.keys(parameters).length ? parameters : null,
+    };
   }
 }
 

@@ -13,7 +13,9 @@ async function main(): Promise<void> {
   const started = Date.now();
   const platform = await startLocalPlatform({
     port: process.env.PORT === undefined ? 3000 : Number(process.env.PORT),
-    cloudAssemblyDir: process.env.LOCAL_CLOUD_ASSEMBLY ? path.resolve(process.env.LOCAL_CLOUD_ASSEMBLY) : undefined,
+    cloudAssemblyDir: process.env.LOCAL_CLOUD_ASSEMBLY
+      ? path.resolve(process.env.LOCAL_CLOUD_ASSEMBLY)
+      : undefined,
     echoLogs: process.env.LOCAL_QUIET !== '1',
     stateDir: process.env.LOCAL_STATE_DIR ? path.resolve(process.env.LOCAL_STATE_DIR) : undefined,
   });
@@ -42,7 +44,12 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  const message = error instanceof LocalPlatformError ? error.message : error instanceof Error ? error.stack ?? error.message : String(error);
+  const message =
+    error instanceof LocalPlatformError
+      ? error.message
+      : error instanceof Error
+        ? (error.stack ?? error.message)
+        : String(error);
   process.stderr.write(`serverless-msa: ${message}\n`);
   process.exit(1);
 });

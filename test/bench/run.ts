@@ -1,0 +1,19 @@
+/**
+ * `npm run bench`: every benchmark, one line per figure:
+ *   bench <name> <value> <unit> [vs <baseline-name> <value> ratio <value>]
+ * Times carry a baseline measured in the same run; counts and sizes are exact.
+ */
+import { run as authorizer } from './authorizer.bench';
+import { run as bundleSize } from './bundle-size.bench';
+import { run as circuitBreaker } from './circuit-breaker.bench';
+
+async function main(): Promise<void> {
+  for (const bench of [bundleSize, circuitBreaker, authorizer]) {
+    for (const line of await bench()) console.log(line);
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
