@@ -90,11 +90,13 @@ export class PlatformGateway extends Construct {
     });
     Validations.of(this.restApi).acknowledge({
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
-      reason: 'The account-level API Gateway logging role uses the AWS-managed policy made for exactly that purpose.',
+      reason:
+        'The account-level API Gateway logging role uses the AWS-managed policy made for exactly that purpose.',
     });
     Validations.of(this.restApi).acknowledge({
       id: 'AwsSolutions-APIG3',
-      reason: 'A WAF web ACL is a per-account choice (cost, rules); attach one with wafv2.CfnWebACLAssociation on the stage.',
+      reason:
+        'A WAF web ACL is a per-account choice (cost, rules); attach one with wafv2.CfnWebACLAssociation on the stage.',
     });
     for (const problem of defaultGatewayProblems(props.realm ?? props.restApiName)) {
       this.restApi.addGatewayResponse(`Problem${problem.type.responseType}`, {
@@ -114,6 +116,8 @@ export class PlatformGateway extends Construct {
   /** The resource at `path` (e.g. `/reading-list/{id}`), created along the way when missing. */
   resourceAt(path: string): apigw.IResource {
     const segments = path.split('/').filter(Boolean);
-    return segments.length === 0 ? this.restApi.root : this.restApi.root.resourceForPath(segments.join('/'));
+    return segments.length === 0
+      ? this.restApi.root
+      : this.restApi.root.resourceForPath(segments.join('/'));
   }
 }

@@ -41,7 +41,11 @@ export function defaultGatewayProblems(realm: string): GatewayProblem[] {
 
 /** The VTL body of a problem response; `$context.error.messageString` is already JSON-quoted. */
 export function problemTemplate(problem: GatewayProblem): string {
-  return JSON.stringify({ type: 'about:blank', title: problem.title, status: problem.status }).replace(
+  return JSON.stringify({
+    type: 'about:blank',
+    title: problem.title,
+    status: problem.status,
+  }).replace(
     /}$/,
     ',"detail":$context.error.messageString,"instance":"$context.path","requestId":"$context.requestId"}',
   );

@@ -1,13 +1,13 @@
-import { type CfnElement, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { type CfnElement, type Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { MicroservicePlatform } from '../platform/microservice-platform';
+import { PlatformFunction } from './platform-function';
 // The naming contract lives in the runtime library (no handler code, no dependencies), so the
 // construct that sets the variable and the function that reads it cannot drift apart.
 import { serviceFunctionEnvironmentName } from '../../functions/runtime/service/service-directory';
@@ -109,64 +109,30 @@ export class Microservice extends Construct {
       removalPolicy: props.platform.removalPolicy,
     });
 
-    this.logGroup = new logs.LogGroup(this, 'Logs', {
-      retention: props.platform.logRetention,
-      removalPolicy: props.platform.removalPolicy,
-    });
-    // An explicit role instead of the AWSLambdaBasicExecutionRole managed policy: the function
-    // may write to its own log group and nothing else.
-    const role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `Execution role of the ${props.serviceName} service`,
-    });
-    this.logGroup.grantWrite(role);
-
-    this.function = new nodejs.NodejsFunction(this, 'Resource', {
+    const platformFunction = new PlatformFunction(this, 'Resource', {
+      platform: props.platform,
       entry: props.entry,
-      handler: 'handler',
-      runtime: lambda.Runtime.NODEJS_22_X,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: props.memorySize ?? 256,
-      timeout: props.timeout ?? Duration.seconds(10),
-      tracing: lambda.Tracing.ACTIVE,
-      role,
-      logGroup: this.logGroup,
+      serviceName: props.serviceName,
       description: `${props.serviceName} service of ${props.platform.platformName}`,
+      memorySize: props.memorySize,
+      timeout: props.timeout,
       environment: {
-        PLATFORM_NAME: props.platform.platformName,
-        PLATFORM_STAGE: props.platform.stage,
         SERVICE_NAME: props.serviceName,
         SERVICE_VERSION: this.version,
         TABLE_NAME: this.table.tableName,
-        POWERTOOLS_SERVICE_NAME: props.serviceName,
-        POWERTOOLS_METRICS_NAMESPACE: props.platform.metricsNamespace,
-        POWERTOOLS_LOG_LEVEL: props.platform.logLevel,
-        NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
       },
-      bundling: {
-        minify: true,
-        sourceMap: true,
-        target: 'node22',
-        // The Lambda runtime ships the AWS SDK v3; keeping it out keeps bundles small.
-        externalModules: ['@aws-sdk/*'],
-      },
     });
+    this.function = platformFunction.function;
+    this.logGroup = platformFunction.logGroup;
     this.table.grantReadWriteData(this.function);
 
     // One integration and one API-scoped permission per function, however many routes it serves.
-    this.integration = new apigw.LambdaIntegration(this.function, { scopePermissionToMethod: false });
+    this.integration = new apigw.LambdaIntegration(this.function, {
+      scopePermissionToMethod: false,
+    });
     this.addRoute({ method: 'GET', path: '/health', public: true });
     for (const route of props.routes ?? []) this.addRoute(route);
-
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'X-Ray PutTraceSegments and PutTelemetryRecords accept no resource but *.',
-    });
-    Validations.of(this.function).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason: 'Pinned to nodejs22.x on purpose (DESIGN.md decision 2): upgrades follow the toolchain, not the newest runtime.',
-    });
   }
 
   /** The routes this service serves, as mounted on the gateway. */
@@ -192,7 +158,12 @@ export class Microservice extends Construct {
     const added = resource.addMethod(method, this.integration, {
       authorizationType: apigw.AuthorizationType.NONE,
     });
-    this.routeList.push({ method, path, scopes: route.scopes ?? [], public: route.public ?? false });
+    this.routeList.push({
+      method,
+      path,
+      scopes: route.scopes ?? [],
+      public: route.public ?? false,
+    });
     Validations.of(added).acknowledge({
       id: 'AwsSolutions-APIG4',
       reason: route.public
@@ -222,7 +193,10 @@ export class Microservice extends Construct {
       id: `AwsSolutions-IAM5[Resource::<${targetId}.Arn>:*]`,
       reason: `Invoke on ${target.serviceName}'s versions and aliases (the ARN's qualifier), and on no other function.`,
     });
-    this.function.addEnvironment(serviceFunctionEnvironmentName(target.serviceName), target.function.functionName);
+    this.function.addEnvironment(
+      serviceFunctionEnvironmentName(target.serviceName),
+      target.function.functionName,
+    );
   }
 
   /** Errors of the service function (invocation errors, not 4xx answers). */

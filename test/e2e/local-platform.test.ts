@@ -42,29 +42,47 @@ describe('the local platform (npm start)', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('application/json');
     const body = await response.json();
-    expect(body).toMatchObject({ status: 'UP', service: 'reading-list', components: { table: { status: 'UP' } } });
+    expect(body).toMatchObject({
+      status: 'UP',
+      service: 'reading-list',
+      components: { table: { status: 'UP' } },
+    });
   });
 
   it('returns a reading list enriched by the recommendations service, with one correlation ID in both services’ logs', async () => {
     const add = await fetch(`${platform.baseUrl}/reading-list`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ userId: 'ada', bookId: 'release-it', title: 'Release It!', author: 'Michael T. Nygard' }),
+      body: JSON.stringify({
+        userId: 'ada',
+        bookId: 'release-it',
+        title: 'Release It!',
+        author: 'Michael T. Nygard',
+      }),
     });
     expect(add.status).toBe(201);
 
     const correlationId = `e2e-${Date.now().toString(36)}`;
-    const response = await fetch(`${platform.baseUrl}/reading-list?userId=ada`, { headers: { 'x-correlation-id': correlationId } });
+    const response = await fetch(`${platform.baseUrl}/reading-list?userId=ada`, {
+      headers: { 'x-correlation-id': correlationId },
+    });
     expect(response.status).toBe(200);
     expect(response.headers.get('x-correlation-id')).toBe(correlationId);
-    const body = (await response.json()) as { books: { bookId: string }[]; recommendations: { bookId: string }[] };
+    const body = (await response.json()) as {
+      books: { bookId: string }[];
+      recommendations: { bookId: string }[];
+    };
     expect(body.books.map((book) => book.bookId)).toEqual(['release-it']);
     expect(body.recommendations.length).toBeGreaterThan(0);
     expect(body.recommendations.map((book) => book.bookId)).not.toContain('release-it');
 
     // Every log line of both services for this request carries the caller's correlation ID.
-    const readingListLines = logLines('reading-list').filter((line) => line.correlation_id === correlationId);
-    const recommendationLines = logLines('recommendations').filter((line) => line.correlation_id === correlationId);
+    const readingListLines = logLines('reading-list').filter(
+      (line) => line.correlation_id === correlationId,
+    );
+    const recommendationLines = logLines('recommendations').filter(
+      (line) => line.correlation_id === correlationId,
+    );
     expect(readingListLines.length).toBeGreaterThan(0);
     expect(recommendationLines.length).toBeGreaterThan(0);
     expect(recommendationLines[0]).toMatchObject({ source_service: 'reading-list' });
@@ -74,11 +92,17 @@ describe('the local platform (npm start)', () => {
     const response = await fetch(`${platform.baseUrl}/no-such-service`);
     expect(response.status).toBe(404);
     expect(response.headers.get('content-type')).toBe('application/problem+json');
-    expect(await response.json()).toMatchObject({ status: 404, title: 'Not Found', instance: '/no-such-service' });
+    expect(await response.json()).toMatchObject({
+      status: 404,
+      title: 'Not Found',
+      instance: '/no-such-service',
+    });
   });
 
   it('answers bad input with a 400 problem that names the field, never a 500', async () => {
-    const query = await fetch(`${platform.baseUrl}/reading-list?userId=${encodeURIComponent('not valid!')}`);
+    const query = await fetch(
+      `${platform.baseUrl}/reading-list?userId=${encodeURIComponent('not valid!')}`,
+    );
     expect(query.status).toBe(400);
     expect(await query.json()).toMatchObject({ status: 400, errors: [{ pointer: '/userId' }] });
 
@@ -90,7 +114,11 @@ describe('the local platform (npm start)', () => {
     expect(body.status).toBe(400);
     expect(body.headers.get('content-type')).toBe('application/problem+json');
 
-    const type = await fetch(`${platform.baseUrl}/reading-list`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' });
+    const type = await fetch(`${platform.baseUrl}/reading-list`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: 'x',
+    });
     expect(type.status).toBe(415);
   });
 
@@ -112,10 +140,16 @@ describe('the local platform (npm start)', () => {
       });
     // reading-list's role is granted invoke on recommendations…
     const allowed = await clientAs(`LOCAL${readingList.logicalId}`).send(
-      new InvokeCommand({ FunctionName: recommendations.functionName, Payload: Buffer.from(JSON.stringify(envelope)) }),
+      new InvokeCommand({
+        FunctionName: recommendations.functionName,
+        Payload: Buffer.from(JSON.stringify(envelope)),
+      }),
     );
     expect(allowed.FunctionError).toBeUndefined();
-    const answer = JSON.parse(Buffer.from(allowed.Payload!).toString()) as { status: number; payload: { recommendations: unknown[] } };
+    const answer = JSON.parse(Buffer.from(allowed.Payload!).toString()) as {
+      status: number;
+      payload: { recommendations: unknown[] };
+    };
     expect(answer.status).toBe(200);
     expect(answer.payload.recommendations).toHaveLength(2);
     // …recommendations' role is granted nothing, and an unknown caller neither.
@@ -125,7 +159,12 @@ describe('the local platform (npm start)', () => {
       ),
     ).rejects.toMatchObject({ name: 'AccessDeniedException' });
     await expect(
-      clientAs('someone-else').send(new InvokeCommand({ FunctionName: recommendations.functionName, Payload: Buffer.from('{}') })),
+      clientAs('someone-else').send(
+        new InvokeCommand({
+          FunctionName: recommendations.functionName,
+          Payload: Buffer.from('{}'),
+        }),
+      ),
     ).rejects.toMatchObject({ name: 'AccessDeniedException' });
   });
 

@@ -27,17 +27,26 @@ export interface PlatformProcess {
  * Starts `npm start`'s entry point as a user would, and waits for its ready line (an event,
  * not a sleep). Rejects with the process's output if it exits first.
  */
-export function startPlatformProcess(env: Record<string, string>, stateDir: string): Promise<PlatformProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'localstack/platform/start.ts')], {
-    cwd: PROJECT_ROOT,
-    env: { ...process.env, PORT: '0', LOCAL_QUIET: '1', LOCAL_STATE_DIR: stateDir, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+export function startPlatformProcess(
+  env: Record<string, string>,
+  stateDir: string,
+): Promise<PlatformProcess> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(PROJECT_ROOT, 'localstack/platform/start.ts')],
+    {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, PORT: '0', LOCAL_QUIET: '1', LOCAL_STATE_DIR: stateDir, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   child.stderr!.on('data', (chunk: Buffer) => {
     output += chunk.toString();
   });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
   return new Promise((resolve, reject) => {
     createInterface({ input: child.stdout! }).on('line', (line) => {
       output += `${line}\n`;
@@ -55,6 +64,8 @@ export function startPlatformProcess(env: Record<string, string>, stateDir: stri
         },
       });
     });
-    void exited.then((code) => reject(new Error(`the platform exited (${code}) before it was ready:\n${output}`)));
+    void exited.then((code) =>
+      reject(new Error(`the platform exited (${code}) before it was ready:\n${output}`)),
+    );
   });
 }

@@ -23,11 +23,15 @@ describe('provisioning the template into the emulator', () => {
     const context = nameResources(isolated, { region: 'us-east-1', accountId: '123456789012' });
     const created = await provisionStack(isolated, context, emulatorClientConfig());
 
-    const declared = Object.values(stack.template.Resources).filter((r) => r.Type === 'AWS::DynamoDB::Table');
+    const declared = Object.values(stack.template.Resources).filter(
+      (r) => r.Type === 'AWS::DynamoDB::Table',
+    );
     expect(created).toHaveLength(declared.length);
     expect(created.every((resource) => !resource.existed)).toBe(true);
     for (const resource of created) {
-      const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: resource.physicalId }));
+      const { Table } = await dynamodb.send(
+        new DescribeTableCommand({ TableName: resource.physicalId }),
+      );
       expect(Table?.TableStatus).toBe('ACTIVE');
       expect(Table?.KeySchema).toEqual([
         { AttributeName: 'pk', KeyType: 'HASH' },

@@ -23,7 +23,10 @@ afterAll(() => client.destroy());
 
 describe('the table health check against the emulator', () => {
   it('reports UP with the table status when the table exists', async () => {
-    const report = await checkHealth({ table: tableHealthCheck(client, tableName) }, { service: 's', version: '1' });
+    const report = await checkHealth(
+      { table: tableHealthCheck(client, tableName) },
+      { service: 's', version: '1' },
+    );
     expect(report).toEqual({
       status: 'UP',
       service: 's',
@@ -33,8 +36,14 @@ describe('the table health check against the emulator', () => {
   });
 
   it('reports DOWN, naming only the error type, when the table is missing', async () => {
-    const report = await checkHealth({ table: tableHealthCheck(client, 'no-such-table') }, { service: 's', version: '1' });
+    const report = await checkHealth(
+      { table: tableHealthCheck(client, 'no-such-table') },
+      { service: 's', version: '1' },
+    );
     expect(report.status).toBe('DOWN');
-    expect(report.components.table).toEqual({ status: 'DOWN', details: { error: 'ResourceNotFoundException' } });
+    expect(report.components.table).toEqual({
+      status: 'DOWN',
+      details: { error: 'ResourceNotFoundException' },
+    });
   });
 });

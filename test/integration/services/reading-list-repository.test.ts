@@ -31,9 +31,21 @@ afterAll(() => client.destroy());
 
 describe('ReadingListRepository against the emulator', () => {
   it('lists only the books of the user asked for', async () => {
-    await repository.add('grace', { bookId: 'ddd', title: 'Domain-Driven Design', addedAt: '2026-01-01T00:00:00.000Z' });
-    await repository.add('grace', { bookId: 'release-it', title: 'Release It!', addedAt: '2026-01-02T00:00:00.000Z' });
-    await repository.add('linus', { bookId: 'ddd', title: 'Domain-Driven Design', addedAt: '2026-01-03T00:00:00.000Z' });
+    await repository.add('grace', {
+      bookId: 'ddd',
+      title: 'Domain-Driven Design',
+      addedAt: '2026-01-01T00:00:00.000Z',
+    });
+    await repository.add('grace', {
+      bookId: 'release-it',
+      title: 'Release It!',
+      addedAt: '2026-01-02T00:00:00.000Z',
+    });
+    await repository.add('linus', {
+      bookId: 'ddd',
+      title: 'Domain-Driven Design',
+      addedAt: '2026-01-03T00:00:00.000Z',
+    });
 
     const books = await repository.list('grace');
     expect(books.map((book) => book.bookId).sort()).toEqual(['ddd', 'release-it']);
@@ -41,8 +53,20 @@ describe('ReadingListRepository against the emulator', () => {
   });
 
   it('keeps the first entry when the same book is added twice, and says so', async () => {
-    expect(await repository.add('alan', { bookId: 'ddd', title: 'First', addedAt: '2026-01-01T00:00:00.000Z' })).toBe(true);
-    expect(await repository.add('alan', { bookId: 'ddd', title: 'Second', addedAt: '2026-02-01T00:00:00.000Z' })).toBe(false);
+    expect(
+      await repository.add('alan', {
+        bookId: 'ddd',
+        title: 'First',
+        addedAt: '2026-01-01T00:00:00.000Z',
+      }),
+    ).toBe(true);
+    expect(
+      await repository.add('alan', {
+        bookId: 'ddd',
+        title: 'Second',
+        addedAt: '2026-02-01T00:00:00.000Z',
+      }),
+    ).toBe(false);
     expect(await repository.list('alan')).toEqual([
       { bookId: 'ddd', title: 'First', author: undefined, addedAt: '2026-01-01T00:00:00.000Z' },
     ]);

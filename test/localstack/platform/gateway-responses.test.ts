@@ -33,18 +33,41 @@ describe('rendering gateway responses from the template', () => {
   });
 
   it('escapes the message as JSON inside the template', () => {
-    const rendered = renderGatewayResponse(responses, 'DEFAULT_4XX', 'a "quoted" \\ message', context, 400);
+    const rendered = renderGatewayResponse(
+      responses,
+      'DEFAULT_4XX',
+      'a "quoted" \\ message',
+      context,
+      400,
+    );
     expect(JSON.parse(rendered.body).detail).toBe('a "quoted" \\ message');
   });
 
   it('falls back to DEFAULT_5XX for a 5xx type the template does not define', () => {
-    const rendered = renderGatewayResponse(responses, 'AUTHORIZER_CONFIGURATION_ERROR', 'Authorizer error', context);
+    const rendered = renderGatewayResponse(
+      responses,
+      'AUTHORIZER_CONFIGURATION_ERROR',
+      'Authorizer error',
+      context,
+    );
     expect(rendered.status).toBe(500);
-    expect(JSON.parse(rendered.body)).toMatchObject({ title: 'Bad Gateway', detail: 'Authorizer error' });
+    expect(JSON.parse(rendered.body)).toMatchObject({
+      title: 'Bad Gateway',
+      detail: 'Authorizer error',
+    });
   });
 
   it('answers API Gateway’s own {"message"} body when the template defines nothing', () => {
-    const rendered = renderGatewayResponse(new Map(), 'MISSING_AUTHENTICATION_TOKEN', 'Missing Authentication Token', context);
-    expect(rendered).toEqual({ status: 403, headers: { 'content-type': 'application/json' }, body: '{"message":"Missing Authentication Token"}' });
+    const rendered = renderGatewayResponse(
+      new Map(),
+      'MISSING_AUTHENTICATION_TOKEN',
+      'Missing Authentication Token',
+      context,
+    );
+    expect(rendered).toEqual({
+      status: 403,
+      headers: { 'content-type': 'application/json' },
+      body: '{"message":"Missing Authentication Token"}',
+    });
   });
 });

@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { buildProxyEvent } from '../../../localstack/platform/proxy-event';
 
 const match = {
-  route: { method: 'POST', resourcePath: '/books/{id}', resourceLogicalId: 'BooksId', authorizationType: 'NONE' },
+  route: {
+    method: 'POST',
+    resourcePath: '/books/{id}',
+    resourceLogicalId: 'BooksId',
+    authorizationType: 'NONE',
+  },
   pathParameters: { id: '7' },
 };
 const api = { apiId: 'abc', stage: 'dev', accountId: '123456789012', domainName: '127.0.0.1:3000' };
@@ -45,10 +50,23 @@ describe('building the REST (v1) proxy event', () => {
   });
 
   it('sends binary bodies base64-encoded and empty ones as null', () => {
-    const base = { method: 'POST', path: '/books/7', query: new URLSearchParams(), sourceIp: '127.0.0.1' };
-    const binary = buildProxyEvent({ ...base, headers: { 'content-type': 'image/png' }, body: Buffer.from([1, 2, 3]) }, match, api);
+    const base = {
+      method: 'POST',
+      path: '/books/7',
+      query: new URLSearchParams(),
+      sourceIp: '127.0.0.1',
+    };
+    const binary = buildProxyEvent(
+      { ...base, headers: { 'content-type': 'image/png' }, body: Buffer.from([1, 2, 3]) },
+      match,
+      api,
+    );
     expect(binary).toMatchObject({ body: 'AQID', isBase64Encoded: true });
     const empty = buildProxyEvent({ ...base, headers: {}, body: Buffer.alloc(0) }, match, api);
-    expect(empty).toMatchObject({ body: null, isBase64Encoded: false, queryStringParameters: null });
+    expect(empty).toMatchObject({
+      body: null,
+      isBase64Encoded: false,
+      queryStringParameters: null,
+    });
   });
 });

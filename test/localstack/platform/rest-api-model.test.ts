@@ -23,10 +23,13 @@ describe('reading the REST API back from the synthesized template', () => {
       'GET /recommendations/health',
       'POST /reading-list',
     ]);
-    const functionOf = (path: string) => api.routes.find((r) => r.resourcePath === path)?.functionLogicalId;
+    const functionOf = (path: string) =>
+      api.routes.find((r) => r.resourcePath === path)?.functionLogicalId;
     expect(functionOf('/reading-list')).toBe(functionOf('/reading-list/health'));
     expect(functionOf('/reading-list')).not.toBe(functionOf('/recommendations'));
-    expect(stack.template.Resources[functionOf('/reading-list')!].Type).toBe('AWS::Lambda::Function');
+    expect(stack.template.Resources[functionOf('/reading-list')!].Type).toBe(
+      'AWS::Lambda::Function',
+    );
   });
 
   it('reads the problem+json gateway responses with their statuses and static headers', () => {
@@ -35,6 +38,8 @@ describe('reading the REST API back from the synthesized template', () => {
       statusCode: 404,
       headers: { 'Content-Type': 'application/problem+json' },
     });
-    expect(api.gatewayResponses.get('UNAUTHORIZED')?.headers['WWW-Authenticate']).toContain('error="invalid_token"');
+    expect(api.gatewayResponses.get('UNAUTHORIZED')?.headers['WWW-Authenticate']).toContain(
+      'error="invalid_token"',
+    );
   });
 });

@@ -26,7 +26,10 @@ describe('matching requests to resource templates', () => {
 
   it('prefers a literal segment over a path parameter, as API Gateway does', () => {
     expect(table.match('GET', '/books/featured')?.route.resourcePath).toBe('/books/featured');
-    expect(table.match('GET', '/books/42')).toMatchObject({ route: { resourcePath: '/books/{id}' }, pathParameters: { id: '42' } });
+    expect(table.match('GET', '/books/42')).toMatchObject({
+      route: { resourcePath: '/books/{id}' },
+      pathParameters: { id: '42' },
+    });
   });
 
   it('decodes path parameters and gives greedy parameters the rest of the path', () => {

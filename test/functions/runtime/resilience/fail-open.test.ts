@@ -101,29 +101,25 @@ describe('fail open when the shared store fails', () => {
 
   it('treats a failed condition as a lost race, not as a store error', async () => {
     documents.on(GetCommand).resolves({ Item: undefined });
-    documents
-      .on(PutCommand)
-      .rejects(
-        new ConditionalCheckFailedException({
-          message: 'The conditional request failed',
-          $metadata: {},
-        }),
-      );
-    documents
-      .on(UpdateCommand)
-      .resolves({
-        Attributes: {
-          pk: 'circuit#inventory',
-          sk: 'state',
-          name: 'inventory',
-          state: 'CLOSED',
-          version: 0,
-          streak: 1,
-          calls: 1,
-          failures: 1,
-          bucketStart: 1,
-        },
-      });
+    documents.on(PutCommand).rejects(
+      new ConditionalCheckFailedException({
+        message: 'The conditional request failed',
+        $metadata: {},
+      }),
+    );
+    documents.on(UpdateCommand).resolves({
+      Attributes: {
+        pk: 'circuit#inventory',
+        sk: 'state',
+        name: 'inventory',
+        state: 'CLOSED',
+        version: 0,
+        streak: 1,
+        calls: 1,
+        failures: 1,
+        bucketStart: 1,
+      },
+    });
     const { breaker } = rig({ store: dynamoStore(), consecutiveFailures: 1 });
     await callMany(breaker, 1, boom);
     expect(breaker.stats().storeErrors).toBe(0);

@@ -1,0 +1,103 @@
+import { Duration, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { MicroservicePlatform } from '../platform/microservice-platform';
+
+export interface PlatformFunctionProps {
+  readonly platform: MicroservicePlatform;
+  /** Path of the handler's TypeScript entry file (it exports `handler`). */
+  readonly entry: string;
+  /** Name in logs, metrics and traces (`POWERTOOLS_SERVICE_NAME`). */
+  readonly serviceName: string;
+  readonly description: string;
+  /**
+   * Memory, in MiB.
+   * @default 256
+   */
+  readonly memorySize?: number;
+  /**
+   * Time limit of one invocation.
+   * @default Duration.seconds(10)
+   */
+  readonly timeout?: Duration;
+  /**
+   * Environment variables beyond the platform's.
+   * @default - none
+   */
+  readonly environment?: Record<string, string>;
+  /**
+   * Concurrency reserved (and capped) for the function.
+   * @default - unreserved
+   */
+  readonly reservedConcurrentExecutions?: number;
+}
+
+/**
+ * A function as every part of the platform runs one: Node.js 22 on arm64, bundled and minified
+ * by local esbuild, active tracing, the Powertools environment, its own log group with the
+ * platform's retention, and a role that may write to that log group and nothing else until
+ * someone grants it more.
+ */
+export class PlatformFunction extends Construct {
+  readonly function: nodejs.NodejsFunction;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: PlatformFunctionProps) {
+    super(scope, id);
+    const { platform } = props;
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: platform.logRetention,
+      removalPolicy: platform.removalPolicy,
+    });
+    // An explicit role instead of the AWSLambdaBasicExecutionRole managed policy.
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Execution role: ${props.description}`,
+    });
+    this.logGroup.grantWrite(this.role);
+
+    this.function = new nodejs.NodejsFunction(this, 'Resource', {
+      entry: props.entry,
+      handler: 'handler',
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 256,
+      timeout: props.timeout ?? Duration.seconds(10),
+      tracing: lambda.Tracing.ACTIVE,
+      role: this.role,
+      logGroup: this.logGroup,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      description: props.description,
+      environment: {
+        PLATFORM_NAME: platform.platformName,
+        PLATFORM_STAGE: platform.stage,
+        POWERTOOLS_SERVICE_NAME: props.serviceName,
+        POWERTOOLS_METRICS_NAMESPACE: platform.metricsNamespace,
+        POWERTOOLS_LOG_LEVEL: platform.logLevel,
+        NODE_OPTIONS: '--enable-source-maps',
+        ...props.environment,
+      },
+      bundling: {
+        minify: true,
+        sourceMap: true,
+        target: 'node22',
+        // The Lambda runtime ships the AWS SDK v3; keeping it out keeps bundles small.
+        externalModules: ['@aws-sdk/*'],
+      },
+    });
+
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'X-Ray PutTraceSegments and PutTelemetryRecords accept no resource but *.',
+    });
+    Validations.of(this.function).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason:
+        'Pinned to nodejs22.x on purpose (DESIGN.md decision 2): upgrades follow the toolchain, not the newest runtime.',
+    });
+  }
+}

@@ -1,0 +1,91 @@
+import * as path from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DemoPlatformStack } from '../../../lib/demo/demo-platform-stack';
+
+const FUNCTIONS_ROOT = path.join(__dirname, '..', '..', '..', 'functions');
+
+let app: App;
+let stack: DemoPlatformStack;
+let template: Template;
+
+beforeAll(() => {
+  app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  stack = new DemoPlatformStack(app, 'ServerlessMsaDemo', {
+    functionsRoot: FUNCTIONS_ROOT,
+    env: { account: '123456789012', region: 'eu-west-1' },
+  });
+  template = Template.fromStack(stack);
+}, 60_000); // the first synthesis of a process loads all of aws-cdk-lib
+
+describe('DemoPlatformStack', () => {
+  it('passes the AwsSolutions cdk-nag pack with no unacknowledged violation', () => {
+    const report = new AwsSolutionsChecks().validateScope(app);
+    const described = report.violations.map(
+      (violation) =>
+        `${violation.ruleName}: ${violation.description}\n    ${violation.violatingResources
+          .map((resource) => `${resource.resourceLogicalId} (${resource.templatePath})`)
+          .join('\n    ')}`,
+    );
+    expect(described, `cdk-nag violations:\n${described.join('\n')}`).toEqual([]);
+    expect(report.success).toBe(true);
+  });
+
+  it('the nag check is live: an unprotected table is reported (AwsSolutions-DDB3)', () => {
+    const other = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    new dynamodb.Table(new Stack(other, 'Bare'), 'Table', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+    });
+    const report = new AwsSolutionsChecks().validateScope(other);
+    expect(report.success).toBe(false);
+    expect(report.violations.map((violation) => violation.ruleName)).toContain('AwsSolutions-DDB3');
+  });
+
+  it('has the expected resource counts', () => {
+    template.resourceCountIs('AWS::Lambda::Function', 2);
+    template.resourceCountIs('AWS::DynamoDB::Table', 2);
+    template.resourceCountIs('AWS::ApiGateway::RestApi', 1);
+    template.resourceCountIs('AWS::ApiGatewayV2::Api', 0);
+    template.resourceCountIs('AWS::ApiGateway::Stage', 1);
+    template.resourceCountIs('AWS::Lambda::Permission', 2);
+    // health + GET for recommendations; health + GET + POST for reading-list.
+    template.resourceCountIs('AWS::ApiGateway::Method', 5);
+  });
+
+  it('stays well below the CloudFormation limit of 500 resources', () => {
+    const count = Object.keys(template.toJSON().Resources as object).length;
+    console.info(`DemoPlatformStack: ${count} resources`);
+    expect(count, `the demo stack has ${count} resources`).toBeLessThan(500);
+    expect(count).toBeGreaterThan(0);
+  });
+
+  it('wires reading-list to call recommendations directly, and not the other way round', () => {
+    expect(stack.readingList.serviceName).toBe('reading-list');
+    expect(stack.recommendations.serviceName).toBe('recommendations');
+    const fns = template.findResources('AWS::Lambda::Function');
+    const envOf = (svc: typeof stack.readingList) =>
+      JSON.stringify(
+        fns[stack.getLogicalId(svc.function.node.defaultChild as never)].Properties.Environment,
+      );
+    expect(envOf(stack.readingList)).toContain('SERVICE_RECOMMENDATIONS_FUNCTION_NAME');
+    expect(envOf(stack.recommendations)).not.toContain('SERVICE_READING_LIST_FUNCTION_NAME');
+  });
+
+  it('destroys its stateful resources with the stack (a demo)', () => {
+    for (const table of Object.values(template.findResources('AWS::DynamoDB::Table'))) {
+      expect(table.DeletionPolicy).toBe('Delete');
+    }
+    for (const logGroup of Object.values(template.findResources('AWS::Logs::LogGroup'))) {
+      expect(logGroup.DeletionPolicy).toBe('Delete');
+    }
+  });
+
+  it('uses the msa-demo platform on the dev stage', () => {
+    expect(stack.platform.platformName).toBe('msa-demo');
+    template.hasResourceProperties('AWS::ApiGateway::RestApi', { Name: 'msa-demo-dev' });
+    template.hasResourceProperties('AWS::ApiGateway::Stage', { StageName: 'dev' });
+  });
+});

@@ -1,0 +1,460 @@
+import * as path from 'node:path';
+import { App, type CfnElement, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { IConstruct } from 'constructs';
+import { describe, expect, it } from 'vitest';
+import { MicroservicePlatform } from '../../../lib/platform/microservice-platform';
+import { Microservice, type MicroserviceProps } from '../../../lib/service/microservice';
+
+const FUNCTIONS = path.join(__dirname, '..', '..', '..', 'functions');
+const READING_LIST_ENTRY = path.join(FUNCTIONS, 'services', 'reading-list', 'handler.ts');
+const RECOMMENDATIONS_ENTRY = path.join(FUNCTIONS, 'services', 'recommendations', 'handler.ts');
+
+type Resource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string };
+
+function newPlatform(
+  props: { logRetention?: logs.RetentionDays; removalPolicy?: RemovalPolicy } = {},
+) {
+  // Bundling disabled: construct tests check the template, not the bundle.
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new Stack(app, 'ServiceStack', {
+    env: { account: '123456789012', region: 'eu-west-1' },
+  });
+  const platform = new MicroservicePlatform(stack, 'Platform', {
+    platformName: 'shop',
+    stage: 'dev',
+    ...props,
+  });
+  return { stack, platform };
+}
+
+function service(
+  platform: MicroservicePlatform,
+  id: string,
+  props: Partial<MicroserviceProps> & { serviceName: string },
+) {
+  return new Microservice(platform.node.scope as Stack, id, {
+    platform,
+    entry: props.serviceName === 'recommendations' ? RECOMMENDATIONS_ENTRY : READING_LIST_ENTRY,
+    ...props,
+  });
+}
+
+/** Two services in one stack: reading-list (three routes) calls recommendations (one route). */
+function twoServices() {
+  const { stack, platform } = newPlatform();
+  const recommendations = service(platform, 'Recommendations', {
+    serviceName: 'recommendations',
+    routes: [{ method: 'GET', scopes: ['recommendations/read'] }],
+  });
+  const readingList = service(platform, 'ReadingList', {
+    serviceName: 'reading-list',
+    routes: [
+      { method: 'GET', scopes: ['reading-list/read'] },
+      { method: 'post', scopes: ['reading-list/write'] },
+      { method: 'DELETE', path: '/{bookId}', scopes: ['reading-list/write'] },
+    ],
+  });
+  readingList.addServiceDependency(recommendations);
+  const template = Template.fromStack(stack);
+  const id = (construct: IConstruct) =>
+    stack.getLogicalId(construct.node.defaultChild as CfnElement);
+  return { stack, platform, template, readingList, recommendations, id };
+}
+
+let shared: ReturnType<typeof twoServices> | undefined;
+const demo = () => (shared ??= twoServices());
+
+function resource(template: Template, logicalId: string): Resource {
+  const found = (template.toJSON().Resources as Record<string, Resource>)[logicalId];
+  if (!found) throw new Error(`no resource ${logicalId}`);
+  return found;
+}
+
+function rolePolicy(template: Template, fn: Microservice, stack: Stack): Resource {
+  const roleId = stack.getLogicalId(fn.function.role!.node.defaultChild as CfnElement);
+  const policies = Object.values(
+    template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } }),
+  ) as Resource[];
+  expect(policies).toHaveLength(1);
+  return policies[0];
+}
+
+type Statement = { Action: string | string[]; Effect: string; Resource: unknown };
+const statements = (policy: Resource) =>
+  (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement;
+const actions = (statement: Statement) => [statement.Action].flat();
+
+describe('Microservice', () => {
+  describe('function', () => {
+    it('creates one Lambda function per service', () => {
+      demo().template.resourceCountIs('AWS::Lambda::Function', 2);
+    });
+
+    it('runs Node.js 22 on arm64 with active tracing and the Powertools environment', () => {
+      const { template, readingList, recommendations, id } = demo();
+      for (const svc of [readingList, recommendations]) {
+        const fn = resource(template, id(svc.function));
+        expect(fn.Type).toBe('AWS::Lambda::Function');
+        expect(fn.Properties).toMatchObject({
+          Runtime: 'nodejs22.x',
+          Architectures: ['arm64'],
+          TracingConfig: { Mode: 'Active' },
+          Handler: 'index.handler',
+          MemorySize: 256,
+          Timeout: 10,
+          LoggingConfig: { LogGroup: { Ref: id(svc.logGroup) } },
+        });
+        expect(
+          (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables,
+        ).toMatchObject({
+          POWERTOOLS_SERVICE_NAME: svc.serviceName,
+          POWERTOOLS_METRICS_NAMESPACE: 'ServerlessMsa/shop',
+          POWERTOOLS_LOG_LEVEL: 'INFO',
+          SERVICE_NAME: svc.serviceName,
+          SERVICE_VERSION: '1',
+          PLATFORM_NAME: 'shop',
+          PLATFORM_STAGE: 'dev',
+          TABLE_NAME: { Ref: id(svc.table) },
+        });
+      }
+    });
+
+    it('applies memory, timeout, version and extra environment overrides', () => {
+      const { stack, platform } = newPlatform();
+      const svc = service(platform, 'Svc', {
+        serviceName: 'orders',
+        memorySize: 512,
+        timeout: Duration.seconds(3),
+        version: '2.1',
+        environment: { FEATURE_X: 'on' },
+      });
+      Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
+        MemorySize: 512,
+        Timeout: 3,
+        Environment: { Variables: Match.objectLike({ FEATURE_X: 'on', SERVICE_VERSION: '2.1' }) },
+      });
+      expect(svc.version).toBe('2.1');
+    });
+  });
+
+  describe('table', () => {
+    it('creates one on-demand, PITR-enabled, encrypted table per service', () => {
+      const { template } = demo();
+      template.resourceCountIs('AWS::DynamoDB::Table', 2);
+      const tables = Object.values(template.findResources('AWS::DynamoDB::Table')) as Resource[];
+      for (const table of tables) {
+        expect(table.Properties).toMatchObject({
+          BillingMode: 'PAY_PER_REQUEST',
+          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+          SSESpecification: { SSEEnabled: true },
+          KeySchema: [
+            { AttributeName: 'pk', KeyType: 'HASH' },
+            { AttributeName: 'sk', KeyType: 'RANGE' },
+          ],
+        });
+        expect(table.DeletionPolicy).toBe('Retain');
+      }
+    });
+
+    it("grants each function its own table and no other service's table", () => {
+      const { template, stack, readingList, recommendations, id } = demo();
+      const pairs: [Microservice, Microservice][] = [
+        [readingList, recommendations],
+        [recommendations, readingList],
+      ];
+      for (const [own, other] of pairs) {
+        const policy = JSON.stringify(rolePolicy(template, own, stack));
+        expect(policy).toContain(id(own.table));
+        expect(
+          policy,
+          `${own.serviceName}'s policy references ${other.serviceName}'s table`,
+        ).not.toContain(id(other.table));
+        const dynamo = statements(rolePolicy(template, own, stack)).filter((statement) =>
+          actions(statement).some((action) => action.startsWith('dynamodb:')),
+        );
+        expect(dynamo.length).toBeGreaterThan(0);
+        for (const statement of dynamo) {
+          expect(statement.Resource).toEqual([{ 'Fn::GetAtt': [id(own.table), 'Arn'] }]);
+        }
+      }
+    });
+  });
+
+  describe('logs', () => {
+    it('gives each function its own log group with the platform retention, writable only by its role', () => {
+      const { template, stack, readingList, recommendations, id } = demo();
+      for (const svc of [readingList, recommendations]) {
+        expect(resource(template, id(svc.logGroup)).Properties).toMatchObject({
+          RetentionInDays: 30,
+        });
+        const logStatements = statements(rolePolicy(template, svc, stack)).filter((statement) =>
+          actions(statement).some((action) => action.startsWith('logs:')),
+        );
+        expect(logStatements).toEqual([
+          {
+            Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+            Effect: 'Allow',
+            Resource: { 'Fn::GetAtt': [id(svc.logGroup), 'Arn'] },
+          },
+        ]);
+      }
+    });
+
+    it('uses no AWS-managed policy on the execution role', () => {
+      const { template, stack, readingList } = demo();
+      const role = resource(
+        template,
+        stack.getLogicalId(readingList.function.role!.node.defaultChild as CfnElement),
+      );
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    });
+
+    it('follows the platform log retention and removal policy', () => {
+      const { stack, platform } = newPlatform({
+        logRetention: logs.RetentionDays.ONE_WEEK,
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
+      const svc = service(platform, 'Svc', { serviceName: 'orders' });
+      const template = Template.fromStack(stack);
+      const logGroup = resource(
+        template,
+        stack.getLogicalId(svc.logGroup.node.defaultChild as CfnElement),
+      );
+      expect(logGroup.Properties.RetentionInDays).toBe(7);
+      expect(logGroup.DeletionPolicy).toBe('Delete');
+      expect(
+        resource(template, stack.getLogicalId(svc.table.node.defaultChild as CfnElement))
+          .DeletionPolicy,
+      ).toBe('Delete');
+    });
+  });
+
+  describe('routes', () => {
+    function methods(template: Template) {
+      const resources = template.toJSON().Resources as Record<string, Resource>;
+      const pathOf = (ref: { Ref: string } | { 'Fn::GetAtt': string[] }): string => {
+        if ('Fn::GetAtt' in ref) return '';
+        const res = resources[ref.Ref];
+        if (res.Type !== 'AWS::ApiGateway::Resource') return '';
+        return `${pathOf(res.Properties.ParentId as { Ref: string })}/${res.Properties.PathPart as string}`;
+      };
+      return Object.values(resources)
+        .filter((res) => res.Type === 'AWS::ApiGateway::Method')
+        .map((res) => ({
+          route: `${res.Properties.HttpMethod as string} ${pathOf(res.Properties.ResourceId as { Ref: string })}`,
+          authorizationType: res.Properties.AuthorizationType,
+          target: JSON.stringify((res.Properties.Integration as { Uri: unknown }).Uri),
+        }));
+    }
+
+    it('mounts every route under /{serviceName}, including a public GET /{serviceName}/health', () => {
+      const { template } = demo();
+      expect(
+        methods(template)
+          .map((method) => method.route)
+          .sort(),
+      ).toEqual([
+        'DELETE /reading-list/{bookId}',
+        'GET /reading-list',
+        'GET /reading-list/health',
+        'GET /recommendations',
+        'GET /recommendations/health',
+        'POST /reading-list',
+      ]);
+      for (const health of methods(template).filter((method) => method.route.endsWith('/health'))) {
+        expect(health.authorizationType).toBe('NONE');
+      }
+    });
+
+    it("integrates each route with its own service's function (Lambda proxy)", () => {
+      const { template, readingList, recommendations, id } = demo();
+      for (const method of methods(template)) {
+        const owner = method.route.includes('/reading-list') ? readingList : recommendations;
+        const other = owner === readingList ? recommendations : readingList;
+        expect(method.target).toContain(`"${id(owner.function)}","Arn"`);
+        expect(method.target).not.toContain(`"${id(other.function)}"`);
+      }
+      template.allResourcesProperties('AWS::ApiGateway::Method', {
+        Integration: { Type: 'AWS_PROXY' },
+      });
+    });
+
+    it('lists its routes with upper-cased methods and full paths', () => {
+      const { readingList } = demo();
+      expect(readingList.basePath).toBe('/reading-list');
+      expect(readingList.routes).toEqual([
+        { method: 'GET', path: '/reading-list/health', scopes: [], public: true },
+        { method: 'GET', path: '/reading-list', scopes: ['reading-list/read'], public: false },
+        { method: 'POST', path: '/reading-list', scopes: ['reading-list/write'], public: false },
+        {
+          method: 'DELETE',
+          path: '/reading-list/{bookId}',
+          scopes: ['reading-list/write'],
+          public: false,
+        },
+      ]);
+    });
+
+    it('creates exactly one API Gateway invoke permission per function, however many routes', () => {
+      const { template, readingList, recommendations, id } = demo();
+      template.resourceCountIs('AWS::Lambda::Permission', 2);
+      for (const svc of [readingList, recommendations]) {
+        const permissions = template.findResources('AWS::Lambda::Permission', {
+          Properties: { FunctionName: { 'Fn::GetAtt': [id(svc.function), 'Arn'] } },
+        });
+        expect(Object.keys(permissions), svc.serviceName).toHaveLength(1);
+        const permission = Object.values(permissions)[0] as Resource;
+        expect(permission.Properties).toMatchObject({
+          Action: 'lambda:InvokeFunction',
+          Principal: 'apigateway.amazonaws.com',
+        });
+        // Scoped to the API (any stage, method and path), not to one method.
+        const sourceArn = JSON.stringify(permission.Properties.SourceArn);
+        expect(sourceArn).toContain('/*/*/*');
+      }
+    });
+
+    it('adds later routes without adding permissions', () => {
+      const { stack, platform } = newPlatform();
+      const svc = service(platform, 'Svc', { serviceName: 'orders' });
+      for (let index = 0; index < 5; index++) svc.addRoute({ method: 'PUT', path: `/r${index}` });
+      const template = Template.fromStack(stack);
+      template.resourceCountIs('AWS::ApiGateway::Method', 6);
+      template.resourceCountIs('AWS::Lambda::Permission', 1);
+    });
+
+    it('rejects a route path without a leading slash, which would escape the base path', () => {
+      const { platform } = newPlatform();
+      const svc = service(platform, 'Svc', { serviceName: 'reading' });
+      // '/reading' + '-list' would otherwise mount on another service's base path.
+      expect(() => svc.addRoute({ method: 'GET', path: '-list' })).toThrow(
+        /not a valid resource path/,
+      );
+      expect(() => svc.addRoute({ method: 'GET', path: 'items' })).toThrow(
+        /not a valid resource path/,
+      );
+    });
+
+    it.each(['/items?x=1', 'items', '/items//x', '/items/', '/it ems', '/items/#'])(
+      'rejects the invalid route path %j',
+      (routePath) => {
+        const { platform } = newPlatform();
+        const svc = service(platform, 'Svc', { serviceName: 'orders' });
+        expect(() => svc.addRoute({ method: 'GET', path: routePath })).toThrow(
+          `Route path '/orders${routePath}' of orders is not a valid resource path`,
+        );
+      },
+    );
+
+    it('rejects an invalid route path given in the props', () => {
+      const { platform } = newPlatform();
+      expect(() =>
+        service(platform, 'Svc', {
+          serviceName: 'orders',
+          routes: [{ method: 'GET', path: '/a b' }],
+        }),
+      ).toThrow(/not a valid resource path/);
+    });
+  });
+
+  describe('addServiceDependency', () => {
+    it('grants the caller lambda:InvokeFunction on exactly the target function and its qualifiers', () => {
+      const { template, stack, readingList, recommendations, id } = demo();
+      const invoke = statements(rolePolicy(template, readingList, stack)).filter((statement) =>
+        actions(statement).some((action) => action.startsWith('lambda:')),
+      );
+      const target = { 'Fn::GetAtt': [id(recommendations.function), 'Arn'] };
+      expect(invoke).toEqual([
+        {
+          Action: 'lambda:InvokeFunction',
+          Effect: 'Allow',
+          Resource: [target, { 'Fn::Join': ['', [target, ':*']] }],
+        },
+      ]);
+    });
+
+    it('grants nothing beyond logs, X-Ray, its table and the one invoke', () => {
+      const { template, stack, readingList } = demo();
+      const all = statements(rolePolicy(template, readingList, stack)).flatMap(actions);
+      const unexpected = all.filter(
+        (action) =>
+          !/^(logs:(CreateLogStream|PutLogEvents)|xray:Put.*|dynamodb:.*|lambda:InvokeFunction)$/.test(
+            action,
+          ),
+      );
+      expect(unexpected).toEqual([]);
+      expect(all.filter((action) => action === 'lambda:InvokeFunction')).toHaveLength(1);
+    });
+
+    it('is one-directional: the target gets no invoke permission on the caller', () => {
+      const { template, stack, recommendations } = demo();
+      const invoke = statements(rolePolicy(template, recommendations, stack)).filter((statement) =>
+        actions(statement).some((action) => action.startsWith('lambda:')),
+      );
+      expect(invoke).toEqual([]);
+    });
+
+    it("tells the caller the target's function name in SERVICE_<NAME>_FUNCTION_NAME", () => {
+      const { template, readingList, recommendations, id } = demo();
+      const caller = resource(template, id(readingList.function));
+      const callee = resource(template, id(recommendations.function));
+      expect(
+        (caller.Properties.Environment as { Variables: Record<string, unknown> }).Variables,
+      ).toMatchObject({
+        SERVICE_RECOMMENDATIONS_FUNCTION_NAME: { Ref: id(recommendations.function) },
+      });
+      expect(JSON.stringify(callee.Properties.Environment)).not.toContain('_FUNCTION_NAME');
+    });
+
+    it('turns hyphens of the target name into underscores', () => {
+      const { stack, platform } = newPlatform();
+      const caller = service(platform, 'Caller', { serviceName: 'orders' });
+      const target = service(platform, 'Target', { serviceName: 'reading-list' });
+      caller.addServiceDependency(target);
+      const template = Template.fromStack(stack);
+      const fn = resource(
+        template,
+        stack.getLogicalId(caller.function.node.defaultChild as CfnElement),
+      );
+      expect(
+        Object.keys(
+          (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables,
+        ),
+      ).toContain('SERVICE_READING_LIST_FUNCTION_NAME');
+    });
+  });
+
+  describe('service names', () => {
+    it.each(['admin', 'oauth2', '.well-known'])('rejects the reserved name %j', (serviceName) => {
+      const { platform } = newPlatform();
+      expect(() => service(platform, 'Svc', { serviceName })).toThrow(
+        new RegExp(
+          `^serviceName must be .*not one of oauth2, admin, .well-known; got '${serviceName.replace('.', '\\.')}'$`,
+        ),
+      );
+    });
+
+    it.each([
+      '',
+      'Orders',
+      '1orders',
+      'orders_v2',
+      'or ders',
+      '-orders',
+      'o'.repeat(41),
+      'orders/v2',
+    ])('rejects the invalid name %j', (serviceName) => {
+      const { platform } = newPlatform();
+      expect(() => service(platform, 'Svc', { serviceName })).toThrow(
+        /^serviceName must be 1-40 lower-case letters/,
+      );
+    });
+
+    it.each(['a', 'orders-v2', 'o'.repeat(40)])('accepts the valid name %j', (serviceName) => {
+      const { platform } = newPlatform();
+      expect(() => service(platform, 'Svc', { serviceName })).not.toThrow();
+    });
+  });
+});
