@@ -49,10 +49,17 @@ export function problemResponse(
  * Turns anything a handler threw into a response. Deliberate problems keep their status;
  * anything else is a 500 whose body says nothing about the cause (no stack, no message).
  */
-export function errorToResponse(error: unknown, headers: Record<string, string> = {}): APIGatewayProxyResult {
+export function errorToResponse(
+  error: unknown,
+  headers: Record<string, string> = {},
+): APIGatewayProxyResult {
   if (error instanceof ProblemError) return problemResponse(error.problem, headers);
   return problemResponse(
-    { title: 'Internal Server Error', status: 500, detail: 'The service could not complete the request.' },
+    {
+      title: 'Internal Server Error',
+      status: 500,
+      detail: 'The service could not complete the request.',
+    },
     headers,
   );
 }

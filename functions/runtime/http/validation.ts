@@ -15,7 +15,11 @@ export const MAX_BODY_BYTES = 64 * 1024;
  * Validates input with Powertools Parser; a failure becomes a 400 problem listing where the input
  * is wrong and why, never echoing the offending values back.
  */
-export function parseInput<T extends z.ZodType>(schema: T, data: unknown, what: string): z.infer<T> {
+export function parseInput<T extends z.ZodType>(
+  schema: T,
+  data: unknown,
+  what: string,
+): z.infer<T> {
   const result = parse(data, undefined, schema, true);
   if (result.success) return result.data as z.infer<T>;
   // Parser reports Standard Schema issues as the error's cause.
@@ -30,15 +34,28 @@ export function parseInput<T extends z.ZodType>(schema: T, data: unknown, what: 
 }
 
 /** Decodes, size-checks and parses a JSON request body, then validates it against `schema`. */
-export function parseJsonBody<T extends z.ZodType>(event: APIGatewayProxyEvent, schema: T): z.infer<T> {
-  const contentType = Object.entries(event.headers ?? {}).find(([name]) => name.toLowerCase() === 'content-type')?.[1];
+export function parseJsonBody<T extends z.ZodType>(
+  event: APIGatewayProxyEvent,
+  schema: T,
+): z.infer<T> {
+  const contentType = Object.entries(event.headers ?? {}).find(
+    ([name]) => name.toLowerCase() === 'content-type',
+  )?.[1];
   if (!contentType || !/^application\/(?:[a-z0-9.+-]+\+)?json\s*(?:;|$)/i.test(contentType)) {
-    throw new ProblemError({ title: 'Unsupported Media Type', status: 415, detail: 'Send the body as application/json.' });
+    throw new ProblemError({
+      title: 'Unsupported Media Type',
+      status: 415,
+      detail: 'Send the body as application/json.',
+    });
   }
   const raw = event.body ?? '';
   const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
   if (Buffer.byteLength(text) > MAX_BODY_BYTES) {
-    throw new ProblemError({ title: 'Content Too Large', status: 413, detail: `The body may not exceed ${MAX_BODY_BYTES} bytes.` });
+    throw new ProblemError({
+      title: 'Content Too Large',
+      status: 413,
+      detail: `The body may not exceed ${MAX_BODY_BYTES} bytes.`,
+    });
   }
   let json: unknown;
   try {

@@ -18,6 +18,9 @@ export function createPowertools(defaultServiceName: string): Powertools {
   return {
     logger: new Logger({ serviceName }),
     tracer: new Tracer({ serviceName }),
-    metrics: new Metrics({ serviceName, namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'ServerlessMsa' }),
+    metrics: new Metrics({
+      serviceName,
+      namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'ServerlessMsa',
+    }),
   };
 }

@@ -11,7 +11,8 @@ export function callerFromGatewayEvent(event: APIGatewayProxyEvent): CallerIdent
   if (!authorizer) return undefined;
   const sub = authorizer.sub;
   const clientId = authorizer.clientId;
-  if (typeof sub !== 'string' || typeof clientId !== 'string' || !sub || !clientId) return undefined;
+  if (typeof sub !== 'string' || typeof clientId !== 'string' || !sub || !clientId)
+    return undefined;
   const scope = typeof authorizer.scope === 'string' ? authorizer.scope : '';
   return { sub, clientId, scopes: scope.split(' ').filter(Boolean) };
 }

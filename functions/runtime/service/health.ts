@@ -26,7 +26,10 @@ export interface HealthOptions {
   readonly timeoutMs?: number;
 }
 
-export async function checkHealth(checks: Record<string, HealthCheck>, options: HealthOptions): Promise<HealthReport> {
+export async function checkHealth(
+  checks: Record<string, HealthCheck>,
+  options: HealthOptions,
+): Promise<HealthReport> {
   const timeoutMs = options.timeoutMs ?? 1000;
   const entries = await Promise.all(
     Object.entries(checks).map(async ([name, check]): Promise<[string, ComponentHealth]> => {
@@ -34,13 +37,19 @@ export async function checkHealth(checks: Record<string, HealthCheck>, options: 
       try {
         return [name, await raceAbort(check(signal), signal)];
       } catch (error) {
-        const reason = signal.aborted ? `no answer within ${timeoutMs} ms` : error instanceof Error ? error.name : 'failed';
+        const reason = signal.aborted
+          ? `no answer within ${timeoutMs} ms`
+          : error instanceof Error
+            ? error.name
+            : 'failed';
         return [name, { status: 'DOWN', details: { error: reason } }];
       }
     }),
   );
   const components = Object.fromEntries(entries);
-  const status: HealthStatus = entries.every(([, health]) => health.status === 'UP') ? 'UP' : 'DOWN';
+  const status: HealthStatus = entries.every(([, health]) => health.status === 'UP')
+    ? 'UP'
+    : 'DOWN';
   return { status, service: options.service, version: options.version, components };
 }
 

@@ -7,7 +7,8 @@ import {
   type InternalRequest,
 } from './internal-request';
 
-export type ServiceCallFailure = 'timeout' | 'function-error' | 'invalid-response' | 'status' | 'transport';
+export type ServiceCallFailure =
+  'timeout' | 'function-error' | 'invalid-response' | 'status' | 'transport';
 
 /** A call to another service that did not produce a usable answer. */
 export class ServiceCallError extends Error {
@@ -99,19 +100,37 @@ export class ServiceClient {
       );
     } catch (error) {
       if (isTimeout(error)) {
-        throw new ServiceCallError(functionName, 'timeout', `no answer within ${this.timeoutMs} ms`, undefined, { cause: error });
+        throw new ServiceCallError(
+          functionName,
+          'timeout',
+          `no answer within ${this.timeoutMs} ms`,
+          undefined,
+          { cause: error },
+        );
       }
-      throw new ServiceCallError(functionName, 'transport', describe(error), undefined, { cause: error });
+      throw new ServiceCallError(functionName, 'transport', describe(error), undefined, {
+        cause: error,
+      });
     }
     if (output.FunctionError) {
-      throw new ServiceCallError(functionName, 'function-error', `function error (${output.FunctionError})`);
+      throw new ServiceCallError(
+        functionName,
+        'function-error',
+        `function error (${output.FunctionError})`,
+      );
     }
     let parsed;
     try {
       const text = output.Payload ? new TextDecoder().decode(output.Payload) : 'null';
       parsed = InternalResponseSchema.parse(JSON.parse(text));
     } catch (error) {
-      throw new ServiceCallError(functionName, 'invalid-response', 'the answer is not an internal response', undefined, { cause: error });
+      throw new ServiceCallError(
+        functionName,
+        'invalid-response',
+        'the answer is not an internal response',
+        undefined,
+        { cause: error },
+      );
     }
     if (parsed.status >= 400) {
       throw new ServiceCallError(

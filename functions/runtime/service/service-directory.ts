@@ -6,10 +6,15 @@ export function serviceFunctionEnvironmentName(serviceName: string): string {
   return `SERVICE_${serviceName.toUpperCase().replace(/-/g, '_')}_FUNCTION_NAME`;
 }
 
-export function serviceFunctionName(serviceName: string, env: NodeJS.ProcessEnv = process.env): string {
+export function serviceFunctionName(
+  serviceName: string,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
   const name = env[serviceFunctionEnvironmentName(serviceName)];
   if (!name) {
-    throw new Error(`No function is configured for service '${serviceName}' (${serviceFunctionEnvironmentName(serviceName)})`);
+    throw new Error(
+      `No function is configured for service '${serviceName}' (${serviceFunctionEnvironmentName(serviceName)})`,
+    );
   }
   return name;
 }

@@ -23,7 +23,10 @@ export interface RequestScope {
   readonly lambdaContext: Context;
 }
 
-export type RouteHandler = (event: APIGatewayProxyEvent, scope: RequestScope) => Promise<APIGatewayProxyResult>;
+export type RouteHandler = (
+  event: APIGatewayProxyEvent,
+  scope: RequestScope,
+) => Promise<APIGatewayProxyResult>;
 export type OperationHandler = (payload: unknown, scope: RequestScope) => Promise<unknown>;
 
 export interface ServiceHandlerOptions {
@@ -60,8 +63,11 @@ export function createServiceHandler(options: ServiceHandlerOptions): ServiceLam
       service: options.serviceName,
       version: options.version ?? process.env.SERVICE_VERSION ?? 'unknown',
     });
-    if (report.status === 'DOWN') logger.warn('Health check failed', { components: report.components });
-    return jsonResponse(report.status === 'UP' ? 200 : 503, report, { 'cache-control': 'no-store' });
+    if (report.status === 'DOWN')
+      logger.warn('Health check failed', { components: report.components });
+    return jsonResponse(report.status === 'UP' ? 200 : 503, report, {
+      'cache-control': 'no-store',
+    });
   };
   const routes: Record<string, RouteHandler> = {
     [`GET /${options.serviceName}/health`]: healthRoute,
@@ -69,15 +75,23 @@ export function createServiceHandler(options: ServiceHandlerOptions): ServiceLam
   };
   const operations = options.operations ?? {};
 
-  async function serveGateway(event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> {
+  async function serveGateway(
+    event: APIGatewayProxyEvent,
+    context: Context,
+  ): Promise<APIGatewayProxyResult> {
     const correlationId = resolveCorrelationId(event.headers, event.requestContext?.requestId);
     logger.appendKeys({ correlation_id: correlationId });
     tracer.putAnnotation('correlationId', correlationId);
     const headers = { [CORRELATION_ID_HEADER]: correlationId };
     const route = routes[`${event.httpMethod} ${event.resource}`];
     try {
-      if (!route) throw new ProblemError({ title: 'Not Found', status: 404, detail: 'No such route.' });
-      const result = await route(event, { correlationId, caller: callerFromGatewayEvent(event), lambdaContext: context });
+      if (!route)
+        throw new ProblemError({ title: 'Not Found', status: 404, detail: 'No such route.' });
+      const result = await route(event, {
+        correlationId,
+        caller: callerFromGatewayEvent(event),
+        lambdaContext: context,
+      });
       return { ...result, headers: { ...headers, ...result.headers } };
     } catch (error) {
       logFailure(error);
@@ -89,14 +103,19 @@ export function createServiceHandler(options: ServiceHandlerOptions): ServiceLam
     const parsed = InternalRequestSchema.safeParse(event);
     if (!parsed.success) {
       logger.warn('Rejected a malformed internal request', { issues: parsed.error.issues.length });
-      return problemOf({ title: 'Bad Request', status: 400, detail: 'Malformed internal request.' });
+      return problemOf({
+        title: 'Bad Request',
+        status: 400,
+        detail: 'Malformed internal request.',
+      });
     }
     const request = parsed.data;
     logger.appendKeys({ correlation_id: request.correlationId, source_service: request.source });
     tracer.putAnnotation('correlationId', request.correlationId);
     const operation = operations[request.operation];
     try {
-      if (!operation) throw new ProblemError({ title: 'Not Found', status: 404, detail: 'No such operation.' });
+      if (!operation)
+        throw new ProblemError({ title: 'Not Found', status: 404, detail: 'No such operation.' });
       const payload = await operation(request.payload, {
         correlationId: request.correlationId,
         caller: request.caller,
@@ -135,5 +154,8 @@ export function createServiceHandler(options: ServiceHandlerOptions): ServiceLam
 }
 
 function problemOf(problem: Problem): InternalResponse {
-  return { status: problem.status, problem: { ...problem, title: problem.title, status: problem.status } };
+  return {
+    status: problem.status,
+    problem: { ...problem, title: problem.title, status: problem.status },
+  };
 }

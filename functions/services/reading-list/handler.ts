@@ -58,12 +58,20 @@ export const handler = createServiceHandler({
         metrics.addMetric('RecommendationsUnavailable', 'Count', 1);
         notice = 'Recommendations are unavailable right now.';
       }
-      logger.info('Reading list served', { books: books.length, enriched: recommendations !== null });
+      logger.info('Reading list served', {
+        books: books.length,
+        enriched: recommendations !== null,
+      });
       return jsonResponse(200, { userId, books, recommendations, ...(notice ? { notice } : {}) });
     },
     [`POST /${SERVICE}`]: async (event) => {
       const input = parseJsonBody(event, AddBook);
-      const entry = { bookId: input.bookId, title: input.title, author: input.author, addedAt: new Date().toISOString() };
+      const entry = {
+        bookId: input.bookId,
+        title: input.title,
+        author: input.author,
+        addedAt: new Date().toISOString(),
+      };
       const added = await repository.add(input.userId, entry);
       logger.info('Book added to a reading list', { added });
       if (added) metrics.addMetric('BooksAdded', 'Count', 1);

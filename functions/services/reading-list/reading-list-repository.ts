@@ -27,7 +27,12 @@ export class ReadingListRepository {
         }),
       );
       for (const item of page.Items ?? []) {
-        entries.push({ bookId: item.bookId, title: item.title, author: item.author, addedAt: item.addedAt });
+        entries.push({
+          bookId: item.bookId,
+          title: item.title,
+          author: item.author,
+          addedAt: item.addedAt,
+        });
       }
       startKey = page.LastEvaluatedKey;
     } while (startKey);

@@ -32,7 +32,10 @@ export const handler = createServiceHandler({
     recommend: async (payload, scope) => {
       const request = parseInput(RecommendRequest, payload, 'recommend request');
       const books = recommend(request.readBookIds, request.limit);
-      powertools.logger.info('Recommended books', { count: books.length, source: scope.sourceService });
+      powertools.logger.info('Recommended books', {
+        count: books.length,
+        source: scope.sourceService,
+      });
       powertools.metrics.addMetric('RecommendationsServed', 'Count', books.length);
       return { recommendations: books };
     },
