@@ -1,4 +1,6 @@
 export * from './platform/microservice-platform';
+export * from './auth/authorization-server';
+export * from './service/platform-function';
 export * from './gateway/platform-gateway';
 export * from './gateway/problem-responses';
 export * from './service/microservice';

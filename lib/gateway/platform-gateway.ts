@@ -1,5 +1,6 @@
 import { RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { defaultGatewayProblems, problemTemplate } from './problem-responses';
@@ -33,6 +34,19 @@ export interface PlatformGatewayProps {
    */
   readonly removalPolicy?: RemovalPolicy;
   /**
+   * Stricter throttling for single methods, keyed `/resource/path/METHOD`.
+   * @default - the stage's limits everywhere
+   */
+  readonly methodThrottling?: Record<
+    string,
+    { readonly rateLimit: number; readonly burstLimit: number }
+  >;
+  /**
+   * Where API Gateway takes the usage-plan API key from.
+   * @default apigw.ApiKeySourceType.HEADER
+   */
+  readonly apiKeySourceType?: apigw.ApiKeySourceType;
+  /**
    * The realm named in `WWW-Authenticate` challenges.
    * @default - the REST API name
    */
@@ -47,6 +61,7 @@ export class PlatformGateway extends Construct {
   /** The REST API services mount their routes on. */
   readonly restApi: apigw.RestApi;
   readonly accessLogGroup: logs.LogGroup;
+  private readonly integrations = new Map<lambda.IFunction, apigw.LambdaIntegration>();
 
   constructor(scope: Construct, id: string, props: PlatformGatewayProps) {
     super(scope, id);
@@ -58,6 +73,7 @@ export class PlatformGateway extends Construct {
       restApiName: props.restApiName,
       description: `Edge gateway of ${props.restApiName}`,
       endpointTypes: [apigw.EndpointType.REGIONAL],
+      apiKeySourceType: props.apiKeySourceType,
       // Execution logs need the account-level CloudWatch role; the CDK creates and wires it.
       cloudWatchRole: true,
       cloudWatchRoleRemovalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
@@ -69,6 +85,12 @@ export class PlatformGateway extends Construct {
         dataTraceEnabled: false, // request bodies may carry secrets
         throttlingRateLimit: props.throttlingRateLimit ?? 100,
         throttlingBurstLimit: props.throttlingBurstLimit ?? 200,
+        methodOptions: Object.fromEntries(
+          Object.entries(props.methodThrottling ?? {}).map(([key, limits]) => [
+            key,
+            { throttlingRateLimit: limits.rateLimit, throttlingBurstLimit: limits.burstLimit },
+          ]),
+        ),
         accessLogDestination: new apigw.LogGroupLogDestination(this.accessLogGroup),
         accessLogFormat: apigw.AccessLogFormat.jsonWithStandardFields({
           caller: false,
@@ -120,4 +142,70 @@ export class PlatformGateway extends Construct {
       ? this.restApi.root
       : this.restApi.root.resourceForPath(segments.join('/'));
   }
+
+  /**
+   * Mounts `method path` on a function through a Lambda proxy integration. Every route of one
+   * function shares one integration and one API-scoped invoke permission.
+   */
+  addRoute(
+    method: string,
+    path: string,
+    handler: lambda.IFunction,
+    options: RouteMountOptions,
+  ): apigw.Method {
+    let integration = this.integrations.get(handler);
+    if (!integration) {
+      integration = new apigw.LambdaIntegration(handler, { scopePermissionToMethod: false });
+      this.integrations.set(handler, integration);
+    }
+    const added = this.resourceAt(path).addMethod(method.toUpperCase(), integration, {
+      authorizer: options.authorizer,
+      authorizationType: options.authorizer
+        ? apigw.AuthorizationType.CUSTOM
+        : apigw.AuthorizationType.NONE,
+      apiKeyRequired: options.apiKeyRequired,
+    });
+    if (!options.authorizer) {
+      Validations.of(added).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason: options.publicReason ?? 'Public by design.',
+      });
+    }
+    Validations.of(added).acknowledge({
+      id: 'AwsSolutions-COG4',
+      reason:
+        'The platform runs its own OAuth2 server and JWT authorizer, not a Cognito authorizer.',
+    });
+    return added;
+  }
+
+  /** A route anyone may call (health, token endpoint, discovery metadata). */
+  addPublicRoute(
+    method: string,
+    path: string,
+    handler: lambda.IFunction,
+    reason?: string,
+  ): apigw.Method {
+    return this.addRoute(method, path, handler, {
+      publicReason: reason ?? 'Public by design: OAuth2 token endpoint and discovery metadata.',
+    });
+  }
+}
+
+export interface RouteMountOptions {
+  /**
+   * The authorizer that checks callers.
+   * @default - none: the route is public
+   */
+  readonly authorizer?: apigw.IAuthorizer;
+  /**
+   * Require a usage-plan API key (supplied by the authorizer as the usage identifier).
+   * @default false
+   */
+  readonly apiKeyRequired?: boolean;
+  /**
+   * Why the route is public, recorded with the cdk-nag acknowledgement.
+   * @default 'Public by design.'
+   */
+  readonly publicReason?: string;
 }

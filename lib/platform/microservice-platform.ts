@@ -1,7 +1,8 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import type * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import { AuthorizationServer, type AuthorizationServerOptions } from '../auth/authorization-server';
 import { PlatformGateway } from '../gateway/platform-gateway';
 
 export interface MicroservicePlatformProps {
@@ -40,6 +41,18 @@ export interface MicroservicePlatformProps {
    * @default 'INFO'
    */
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /**
+   * The OAuth2 authorization server and token check, or `false` for a platform whose routes
+   * are all public (not recommended).
+   * @default - an authorization server with its defaults
+   */
+  readonly authorization?: AuthorizationServerOptions | false;
+  /**
+   * Steady and burst request rate of the token endpoint, stricter than the stage's: it runs
+   * scrypt per request and is what credential-stuffing targets.
+   * @default - 10 rps, burst 20
+   */
+  readonly tokenEndpointThrottle?: { readonly rateLimit: number; readonly burstLimit: number };
 }
 
 const PLATFORM_NAME = /^[a-z][a-z0-9-]{1,30}$/;
@@ -58,6 +71,8 @@ export class MicroservicePlatform extends Construct {
   readonly logLevel: string;
   /** The CloudWatch namespace every service's metrics are published to. */
   readonly metricsNamespace: string;
+  /** The OAuth2 server and authorizer; undefined when built with `authorization: false`. */
+  readonly authorizationServer?: AuthorizationServer;
 
   constructor(scope: Construct, id: string, props: MicroservicePlatformProps) {
     super(scope, id);
@@ -79,7 +94,26 @@ export class MicroservicePlatform extends Construct {
       throttlingBurstLimit: props.throttlingBurstLimit,
       accessLogRetention: this.logRetention,
       removalPolicy: this.removalPolicy,
+      // Per-client quotas: the authorizer names each client's usage-plan key.
+      apiKeySourceType:
+        props.authorization === false ? undefined : apigw.ApiKeySourceType.AUTHORIZER,
+      methodThrottling:
+        props.authorization === false
+          ? undefined
+          : {
+              '/oauth2/token/POST': props.tokenEndpointThrottle ?? {
+                rateLimit: 10,
+                burstLimit: 20,
+              },
+            },
     });
+    if (props.authorization !== false) {
+      this.authorizationServer = new AuthorizationServer(this, 'Auth', {
+        ...props.authorization,
+        platform: this,
+        gateway: this.gateway,
+      });
+    }
   }
 
   get restApi(): apigw.RestApi {

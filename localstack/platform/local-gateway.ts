@@ -27,10 +27,16 @@ export interface LocalGatewayOptions {
  * integrations, REQUEST authorizers and the template's own gateway responses.
  */
 export class LocalGateway {
-  private readonly routes: RouteTable;
+  private routes?: RouteTable;
+  private options?: LocalGatewayOptions;
   private server?: Server;
 
-  constructor(private readonly options: LocalGatewayOptions) {
+  /**
+   * Starts serving what the template declares. The server listens first (so functions can be
+   * told the gateway's URL) and answers 503 until this is called.
+   */
+  serve(options: LocalGatewayOptions): void {
+    this.options = options;
     this.routes = new RouteTable(options.api.routes);
   }
 
@@ -65,6 +71,19 @@ export class LocalGateway {
     const url = new URL(request.url ?? '/', 'http://localhost');
     const requestId = randomUUID();
     const method = (request.method ?? 'GET').toUpperCase();
+    if (!this.routes || !this.options) {
+      return send(
+        response,
+        503,
+        { 'content-type': 'application/problem+json', 'retry-after': '1' },
+        JSON.stringify({
+          type: 'about:blank',
+          title: 'Service Unavailable',
+          status: 503,
+          detail: 'The platform is starting.',
+        }),
+      );
+    }
     const match = this.routes.match(method, url.pathname);
     if (!match) {
       return this.gatewayError(
@@ -223,7 +242,7 @@ export class LocalGateway {
     status?: number,
   ): void {
     const rendered = renderGatewayResponse(
-      this.options.api.gatewayResponses,
+      this.options?.api.gatewayResponses ?? new Map(),
       type,
       message,
       { path, requestId },
@@ -238,8 +257,8 @@ export class LocalGateway {
   }
 
   private methodArn(method: string, path: string): string {
-    const { accountId, apiId, stage } = this.options.apiContext;
-    return `arn:aws:execute-api:${this.options.region}:${accountId}:${apiId}/${stage}/${method}${path}`;
+    const { accountId, apiId, stage } = this.options!.apiContext;
+    return `arn:aws:execute-api:${this.options!.region}:${accountId}:${apiId}/${stage}/${method}${path}`;
   }
 }
 

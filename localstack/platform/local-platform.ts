@@ -10,7 +10,9 @@ import { LocalFunction } from './lambda-runtime';
 import { LocalGateway } from './local-gateway';
 import { nameResources } from './physical-names';
 import { provisionStack, type ProvisionedResource } from './provision';
+import { createDemoClients } from './demo-clients';
 import { LocalRequestAuthorizer } from './request-authorizer';
+import { runTriggers } from './triggers';
 import { readRestApis } from './rest-api-model';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
@@ -87,10 +89,30 @@ export async function startLocalPlatform(
     for (const stopper of stoppers.splice(0).reverse()) await stopper().catch(() => undefined);
   };
   try {
+    // The gateway listens first: a taken port fails at once, and functions learn its URL.
+    const gateway = new LocalGateway();
+    const baseUrl = await gateway
+      .listen(options.port ?? 3000)
+      .catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'EADDRINUSE') {
+          throw new LocalPlatformError(
+            `Port ${options.port ?? 3000} is already in use; set PORT to another port (PORT=0 picks a free one)`,
+          );
+        }
+        throw error;
+      });
+    stoppers.push(() => gateway.close());
+
     const emulator: Emulator = await startEmulator({ endpoint: options.awsEndpoint });
     stoppers.push(() => emulator.stop());
+    const clientSettings = {
+      endpoint: emulator.endpoint,
+      region,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    };
 
     const functionsByName = new Map<string, LocalFunction>();
+    const callers = new Map<string, { roleLogicalId?: string; permissions: InvokePermissions }>();
     const lambdaApi = new LocalLambdaApi(functionsByName, (accessKeyId, target) => {
       const caller = callers.get(accessKeyId ?? '');
       return (
@@ -101,19 +123,16 @@ export async function startLocalPlatform(
     const lambdaEndpoint = await lambdaApi.listen(0);
     stoppers.push(() => lambdaApi.close());
 
-    const callers = new Map<string, { roleLogicalId?: string; permissions: InvokePermissions }>();
     const provisioned: ProvisionedResource[] = [];
-    let gateway: LocalGateway | undefined;
+    const deployed: { stack: StackArtifact; functions: Map<string, LocalFunction> }[] = [];
+    let served = false;
     let stage = 'prod';
     for (const stack of stacks) {
       const context = nameResources(stack, { region, accountId: LOCAL_ACCOUNT_ID });
-      provisioned.push(
-        ...(await provisionStack(stack, context, {
-          endpoint: emulator.endpoint,
-          region,
-          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-        })),
-      );
+      provisioned.push(...(await provisionStack(stack, context, clientSettings)));
+      const [api, ...others] = readRestApis(stack.template);
+      // What the deployed functions know as the API's URL is this gateway's URL here.
+      const apiUrls = api && !served ? executeApiUrls(context, api.logicalId, api.stageName) : [];
       const permissions = new InvokePermissions(stack, context);
       const functionsByLogicalId = new Map<string, LocalFunction>();
       for (const [logicalId, resource] of resourcesOfType(
@@ -125,6 +144,7 @@ export async function startLocalPlatform(
           lambdaEndpoint,
           logDir,
           echo: options.echoLogs ?? true,
+          rewrite: (value) => apiUrls.reduce((text, url) => text.split(url).join(baseUrl), value),
         });
         if (!local) continue;
         functionsByLogicalId.set(logicalId, local);
@@ -136,12 +156,13 @@ export async function startLocalPlatform(
         });
         stoppers.push(() => local.stop());
       }
-      const [api, ...others] = readRestApis(stack.template);
-      if (!api || gateway) continue;
+      deployed.push({ stack, functions: functionsByLogicalId });
+      if (!api || served) continue;
       if (others.length)
         process.stderr.write(
           `serverless-msa: serving only the first REST API of ${stack.stackName}\n`,
         );
+      served = true;
       stage = api.stageName;
       const authorizers = new Map<string, LocalRequestAuthorizer>();
       for (const [authorizerId, definition] of api.authorizers) {
@@ -154,7 +175,7 @@ export async function startLocalPlatform(
             new LocalRequestAuthorizer(definition, (event) => fn.invoke(event)),
           );
       }
-      gateway = new LocalGateway({
+      gateway.serve({
         api,
         apiContext: {
           apiId: context.refs.get(api.logicalId) ?? 'local',
@@ -166,18 +187,8 @@ export async function startLocalPlatform(
         authorizers,
       });
     }
-    if (!gateway) throw new LocalPlatformError('The app declares no REST API to serve');
-    const baseUrl = await gateway
-      .listen(options.port ?? 3000)
-      .catch((error: NodeJS.ErrnoException) => {
-        if (error.code === 'EADDRINUSE') {
-          throw new LocalPlatformError(
-            `Port ${options.port ?? 3000} is already in use; set PORT to another port (PORT=0 picks a free one)`,
-          );
-        }
-        throw error;
-      });
-    stoppers.push(() => gateway!.close());
+    if (!served) throw new LocalPlatformError('The app declares no REST API to serve');
+
     const warmed = await Promise.all(
       [...functionsByName.values()].map(async (fn) => [fn, await fn.warm()] as const),
     );
@@ -189,6 +200,16 @@ export async function startLocalPlatform(
         );
       }
     }
+    for (const { stack, functions } of deployed) await runTriggers(stack, functions);
+    const clients: PlatformClient[] = [];
+    for (const { stack } of deployed)
+      clients.push(
+        ...(await createDemoClients(
+          stack,
+          nameResources(stack, { region, accountId: LOCAL_ACCOUNT_ID }),
+          clientSettings,
+        )),
+      );
 
     const platform: RunningPlatform = {
       baseUrl,
@@ -201,12 +222,24 @@ export async function startLocalPlatform(
       provisioned,
       stop,
     };
-    writePlatformFile(stateDir, platform, []);
+    writePlatformFile(stateDir, platform, clients);
     return platform;
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+/** The URLs under which the deployed API would be reached (default execute-api endpoint). */
+function executeApiUrls(
+  context: ResolutionContext,
+  apiLogicalId: string,
+  stageName: string,
+): string[] {
+  const apiId = context.refs.get(apiLogicalId);
+  if (!apiId) return [];
+  const host = `https://${apiId}.execute-api.${context.region}.amazonaws.com`;
+  return [`${host}/${stageName}`, host];
 }
 
 /** `.local/platform.json`: what a client (or a test) needs to talk to the running platform. */
@@ -241,7 +274,13 @@ function localFunction(
   stack: StackArtifact,
   logicalId: string,
   context: ResolutionContext,
-  settings: { emulatorEndpoint: string; lambdaEndpoint: string; logDir: string; echo: boolean },
+  settings: {
+    emulatorEndpoint: string;
+    lambdaEndpoint: string;
+    logDir: string;
+    echo: boolean;
+    rewrite: (value: string) => string;
+  },
 ): LocalFunction | undefined {
   const resource = stack.template.Resources[logicalId];
   const assetPath = resource.Metadata?.['aws:asset:path'];
@@ -256,7 +295,10 @@ function localFunction(
     (properties.Environment as { Variables?: unknown } | undefined)?.Variables ?? {},
     context,
   ) ?? {}) as Record<string, string>;
-  const { NODE_OPTIONS: _ignored, ...templateEnvironment } = variables;
+  const { NODE_OPTIONS: _ignored, ...resolved } = variables;
+  const templateEnvironment = Object.fromEntries(
+    Object.entries(resolved).map(([name, value]) => [name, settings.rewrite(String(value))]),
+  );
   const logGroupName = `/aws/lambda/${functionName}`;
   const memorySize = Number(properties.MemorySize ?? 128);
   const environment: Record<string, string> = {

@@ -7,9 +7,39 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPlatformProcess, type PlatformProcess } from './platform-process';
 
 let platform: PlatformProcess;
+let fullToken: string;
+
+interface DemoClient {
+  clientId: string;
+  clientSecret: string;
+  scopes: string[];
+}
+
+function client(clientId: string): DemoClient {
+  const found = (platform.document.clients as DemoClient[]).find((c) => c.clientId === clientId);
+  if (!found) throw new Error(`platform.json lists no client ${clientId}`);
+  return found;
+}
+
+async function tokenFor(clientId: string): Promise<string> {
+  const { clientSecret } = client(clientId);
+  const response = await fetch(`${platform.baseUrl}/oauth2/token`, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: 'grant_type=client_credentials',
+  });
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { access_token: string }).access_token;
+}
+
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 beforeAll(async () => {
   platform = await startPlatformProcess({}, mkdtempSync(path.join(tmpdir(), 'msa-e2e-')));
+  fullToken = await tokenFor('demo-full');
 });
 
 afterAll(async () => {
@@ -30,11 +60,18 @@ function logLines(label: string): Record<string, unknown>[] {
 }
 
 describe('the local platform (npm start)', () => {
-  it('writes platform.json with the gateway, the emulator and an empty client list', () => {
+  it('writes platform.json with the gateway, the emulator and the demo clients', () => {
     expect(platform.document.baseUrl).toBe(platform.baseUrl);
     expect(platform.document.awsEndpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(platform.document.region).toBe('us-east-1');
-    expect(Array.isArray(platform.document.clients)).toBe(true);
+    expect(client('demo-full').scopes.sort()).toEqual([
+      'reading-list/read',
+      'reading-list/write',
+      'recommendations/read',
+    ]);
+    expect(client('demo-none').scopes).toEqual([]);
+    expect(client('demo-admin').scopes).toContain('platform/admin');
+    expect(client('demo-full').clientSecret).not.toBe(client('demo-none').clientSecret);
   });
 
   it('answers GET /reading-list/health with 200 JSON that reports its table', async () => {
@@ -52,7 +89,7 @@ describe('the local platform (npm start)', () => {
   it('returns a reading list enriched by the recommendations service, with one correlation ID in both services’ logs', async () => {
     const add = await fetch(`${platform.baseUrl}/reading-list`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...bearer(fullToken) },
       body: JSON.stringify({
         userId: 'ada',
         bookId: 'release-it',
@@ -64,7 +101,7 @@ describe('the local platform (npm start)', () => {
 
     const correlationId = `e2e-${Date.now().toString(36)}`;
     const response = await fetch(`${platform.baseUrl}/reading-list?userId=ada`, {
-      headers: { 'x-correlation-id': correlationId },
+      headers: { 'x-correlation-id': correlationId, ...bearer(fullToken) },
     });
     expect(response.status).toBe(200);
     expect(response.headers.get('x-correlation-id')).toBe(correlationId);
@@ -102,13 +139,14 @@ describe('the local platform (npm start)', () => {
   it('answers bad input with a 400 problem that names the field, never a 500', async () => {
     const query = await fetch(
       `${platform.baseUrl}/reading-list?userId=${encodeURIComponent('not valid!')}`,
+      { headers: bearer(fullToken) },
     );
     expect(query.status).toBe(400);
     expect(await query.json()).toMatchObject({ status: 400, errors: [{ pointer: '/userId' }] });
 
     const body = await fetch(`${platform.baseUrl}/reading-list`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...bearer(fullToken) },
       body: '{"userId":',
     });
     expect(body.status).toBe(400);
@@ -116,7 +154,7 @@ describe('the local platform (npm start)', () => {
 
     const type = await fetch(`${platform.baseUrl}/reading-list`, {
       method: 'POST',
-      headers: { 'content-type': 'text/plain' },
+      headers: { 'content-type': 'text/plain', ...bearer(fullToken) },
       body: 'x',
     });
     expect(type.status).toBe(415);
@@ -130,6 +168,7 @@ describe('the local platform (npm start)', () => {
       source: 'e2e',
       operation: 'recommend',
       correlationId: 'e2e-direct',
+      caller: { sub: 'demo-full', clientId: 'demo-full', scopes: ['recommendations/read'] },
       payload: { userId: 'ada', readBookIds: [], limit: 2 },
     };
     const clientAs = (accessKeyId: string) =>

@@ -12,10 +12,12 @@ import { rotateKeys, type RotationPolicy, type RotationResult } from './rotate';
  *   promotes the next key even if it was published very recently, e.g. after a suspected key
  *   leak — verifiers will learn it through their unknown-`kid` refetch), and
  *   `{ "action": "status" }` reports the key set without changing it.
+ * An empty event `{}` (the deploy-time trigger) runs one rotation step too.
  * Run it with reserved concurrency 1: the key stores offer no compare-and-set.
  */
 const OnDemandSchema = z.object({
-  action: z.enum(['rotate', 'status']),
+  // An empty event (the deploy-time trigger that bootstraps the first keys) is a rotation step.
+  action: z.enum(['rotate', 'status']).default('rotate'),
   force: z.boolean().optional(),
 });
 

@@ -47,6 +47,12 @@ export interface ServiceHandlerOptions {
   readonly routes?: Record<string, RouteHandler>;
   /** Operations other services may invoke directly. */
   readonly operations?: Record<string, OperationHandler>;
+  /**
+   * Serve internal invocations that carry no original caller. Off by default: a call made on
+   * nobody's behalf could not be checked against anyone's scopes.
+   * @default false
+   */
+  readonly allowAnonymousInternalCalls?: boolean;
 }
 
 export type ServiceLambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
@@ -114,6 +120,13 @@ export function createServiceHandler(options: ServiceHandlerOptions): ServiceLam
     tracer.putAnnotation('correlationId', request.correlationId);
     const operation = operations[request.operation];
     try {
+      if (!request.caller && !options.allowAnonymousInternalCalls) {
+        throw new ProblemError({
+          title: 'Unauthorized',
+          status: 401,
+          detail: 'An internal call must carry the identity of the caller it acts for.',
+        });
+      }
       if (!operation)
         throw new ProblemError({ title: 'Not Found', status: 404, detail: 'No such operation.' });
       const payload = await operation(request.payload, {

@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
+import { requireScopes } from '../../runtime/auth/scopes';
 import { jsonResponse } from '../../runtime/http/json';
 import { parseInput, parseJsonBody } from '../../runtime/http/validation';
 import { createPowertools } from '../../runtime/observability/powertools';
@@ -39,6 +40,7 @@ export const handler = createServiceHandler({
   healthChecks: { table: tableHealthCheck(dynamodb, tableName) },
   routes: {
     [`GET /${SERVICE}`]: async (event, scope) => {
+      requireScopes(scope.caller, ['reading-list/read']);
       const { userId } = parseInput(ListQuery, event.queryStringParameters ?? {}, 'query');
       const books = await repository.list(userId);
       let recommendations: unknown[] | null = null;
@@ -64,7 +66,8 @@ export const handler = createServiceHandler({
       });
       return jsonResponse(200, { userId, books, recommendations, ...(notice ? { notice } : {}) });
     },
-    [`POST /${SERVICE}`]: async (event) => {
+    [`POST /${SERVICE}`]: async (event, scope) => {
+      requireScopes(scope.caller, ['reading-list/write']);
       const input = parseJsonBody(event, AddBook);
       const entry = {
         bookId: input.bookId,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { requireScopes } from '../../runtime/auth/scopes';
 import { jsonResponse } from '../../runtime/http/json';
 import { parseInput } from '../../runtime/http/validation';
 import { createPowertools } from '../../runtime/observability/powertools';
@@ -23,13 +24,16 @@ export const handler = createServiceHandler({
   serviceName: SERVICE,
   powertools,
   routes: {
-    [`GET /${SERVICE}`]: async (event) => {
+    [`GET /${SERVICE}`]: async (event, scope) => {
+      requireScopes(scope.caller, ['recommendations/read']);
       const query = parseInput(RecommendQuery, event.queryStringParameters ?? {}, 'query');
       return jsonResponse(200, { recommendations: recommend([], query.limit) });
     },
   },
   operations: {
+    // Defense in depth: the original caller must hold the scope, whoever relays the call.
     recommend: async (payload, scope) => {
+      requireScopes(scope.caller, ['recommendations/read']);
       const request = parseInput(RecommendRequest, payload, 'recommend request');
       const books = recommend(request.readBookIds, request.limit);
       powertools.logger.info('Recommended books', {

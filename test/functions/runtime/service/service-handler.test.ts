@@ -489,9 +489,28 @@ describe('createServiceHandler — internal invocations', () => {
     });
   });
 
-  it('passes no caller when the envelope carries none', async () => {
+  it('refuses (401) an internal call that carries no caller, without running the operation', async () => {
+    let ran = false;
+    const handler = handlerWith({
+      operations: {
+        lookup: async () => {
+          ran = true;
+          return null;
+        },
+      },
+    });
+    const withoutCaller: Record<string, unknown> = internalEvent();
+    delete withoutCaller.caller;
+    const response = await internal(handler, withoutCaller);
+    expect(response.status).toBe(401);
+    expect(response.problem).toMatchObject({ title: 'Unauthorized', status: 401 });
+    expect(ran).toBe(false);
+  });
+
+  it('passes no caller when anonymous internal calls are allowed and the envelope carries none', async () => {
     let caller: unknown = 'unset';
     const handler = handlerWith({
+      allowAnonymousInternalCalls: true,
       operations: {
         lookup: async (_payload, scope) => {
           caller = scope.caller;

@@ -1,0 +1,316 @@
+import { Annotations, Duration, Lazy, Stack, Validations } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as triggers from 'aws-cdk-lib/triggers';
+import { Construct } from 'constructs';
+import * as path from 'node:path';
+import type { RouteScopeRuleInput } from '../../functions/runtime/auth/route-scopes';
+import type { PlatformGateway } from '../gateway/platform-gateway';
+import type { MicroservicePlatform } from '../platform/microservice-platform';
+import { PlatformFunction } from '../service/platform-function';
+
+const FUNCTIONS = path.join(__dirname, '..', '..', 'functions', 'auth');
+
+/** An external OpenID Connect / OAuth2 issuer whose access tokens the gateway accepts. */
+export interface TrustedIssuer {
+  /** The `iss` value, e.g. `https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc`. */
+  readonly issuer: string;
+  /** Where its public keys are published. */
+  readonly jwksUri: string;
+  /**
+   * The `aud` its tokens must carry.
+   * @default - none; then `clientIds` must be set (Cognito access tokens carry no `aud`)
+   */
+  readonly audience?: string;
+  /**
+   * The `client_id` values accepted from this issuer.
+   * @default - any client, when `audience` is set
+   */
+  readonly clientIds?: string[];
+  /**
+   * Claims whose values must match exactly, e.g. `{ token_use: 'access' }` for Cognito.
+   * @default - none
+   */
+  readonly requiredClaims?: Record<string, string>;
+}
+
+/** Throttle and quota of one usage plan. */
+export interface ClientQuota {
+  /**
+   * Steady requests per second.
+   * @default 50
+   */
+  readonly rateLimit?: number;
+  /**
+   * Burst.
+   * @default 100
+   */
+  readonly burstLimit?: number;
+  /**
+   * Requests per day.
+   * @default 100000
+   */
+  readonly requestsPerDay?: number;
+}
+
+export interface AuthorizationServerOptions {
+  /**
+   * Lifetime of access tokens.
+   * @default Duration.minutes(15)
+   */
+  readonly accessTokenTtl?: Duration;
+  /**
+   * Signing algorithm of new keys.
+   * @default 'ES256'
+   */
+  readonly signingAlgorithm?: 'ES256' | 'RS256';
+  /**
+   * How often signing keys rotate (each rotation first publishes the next key).
+   * @default Duration.days(30)
+   */
+  readonly keyRotationInterval?: Duration;
+  /**
+   * The issuer identifier, e.g. `https://auth.example.com` behind a custom domain.
+   * @default - the stage's execute-api URL
+   */
+  readonly issuerUrl?: string;
+  /**
+   * External issuers whose tokens the authorizer accepts too.
+   * @default - only this platform's own tokens
+   */
+  readonly trustedIssuers?: TrustedIssuer[];
+  /**
+   * How long API Gateway caches an authorizer decision per token. Keep it well below the token
+   * lifetime: a cached decision outlives a revoked or expired token by up to this long.
+   * @default Duration.minutes(1)
+   */
+  readonly authorizerCacheTtl?: Duration;
+  /**
+   * The platform-wide default usage plan every client gets unless it has its own.
+   * @default - 50 rps, burst 100, 100 000 requests a day
+   */
+  readonly defaultQuota?: ClientQuota;
+}
+
+export interface AuthorizationServerProps extends AuthorizationServerOptions {
+  readonly platform: MicroservicePlatform;
+  readonly gateway: PlatformGateway;
+}
+
+/**
+ * The platform's OAuth2 authorization server and the gateway's token check: a token service
+ * (`client_credentials`, RFC 8414 metadata, JWKS), signing keys in an SSM SecureString rotated on
+ * a schedule, a clients table with hashed secrets, and a Lambda REQUEST authorizer that turns a
+ * token's scopes into a policy over every protected route. Per-client quotas use usage plans
+ * keyed by the authorizer's usage identifier.
+ */
+export class AuthorizationServer extends Construct {
+  readonly clientsTable: dynamodb.Table;
+  readonly tokenFunction: PlatformFunction;
+  readonly authorizerFunction: PlatformFunction;
+  readonly rotationFunction: PlatformFunction;
+  /** Name of the SSM SecureString parameter holding the signing keys (written by rotation). */
+  readonly signingKeysParameterName: string;
+  /** Name of the SSM SecureString parameter mapping client IDs to their usage-plan API keys. */
+  readonly usageKeysParameterName: string;
+  readonly issuerUrl: string;
+  readonly defaultUsagePlan: apigw.UsagePlan;
+  private readonly routeScopes: RouteScopeRuleInput[] = [];
+  private readonly scopes = new Set<string>();
+  private readonly usagePlans = new Map<string, apigw.UsagePlan>();
+  private authorizerInstance?: apigw.RequestAuthorizer;
+  private readonly options: AuthorizationServerProps;
+
+  constructor(scope: Construct, id: string, props: AuthorizationServerProps) {
+    super(scope, id);
+    this.options = props;
+    const { platform, gateway } = props;
+    const stack = Stack.of(this);
+    const prefix = `/${platform.platformName}/${platform.stage}/auth`;
+    this.signingKeysParameterName = `${prefix}/signing-keys`;
+    this.usageKeysParameterName = `${prefix}/usage-plan-keys`;
+    this.issuerUrl =
+      props.issuerUrl ??
+      `https://${gateway.restApi.restApiId}.execute-api.${stack.region}.${stack.urlSuffix}/${platform.stage}`;
+    const tokenTtl = (props.accessTokenTtl ?? Duration.minutes(15)).toSeconds();
+    const shared = {
+      ACCESS_TOKEN_TTL_SECONDS: String(tokenTtl),
+      CLOCK_TOLERANCE_SECONDS: '30',
+      KEY_CACHE_SECONDS: '60',
+    };
+
+    this.clientsTable = new dynamodb.Table(this, 'Clients', {
+      partitionKey: { name: 'clientId', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      timeToLiveAttribute: 'expiresAt',
+      removalPolicy: platform.removalPolicy,
+    });
+
+    this.tokenFunction = new PlatformFunction(this, 'TokenService', {
+      platform,
+      entry: path.join(FUNCTIONS, 'token', 'handler.ts'),
+      serviceName: 'token-service',
+      description: `OAuth2 token service of ${platform.platformName}`,
+      // scrypt on every client authentication wants CPU, and Lambda gives CPU with memory.
+      memorySize: 1024,
+      environment: {
+        ...shared,
+        CLIENTS_TABLE_NAME: this.clientsTable.tableName,
+        SIGNING_KEYS_PARAMETER: this.signingKeysParameterName,
+        ISSUER_URL: this.issuerUrl,
+        SCOPES_SUPPORTED: Lazy.string({ produce: () => [...this.scopes].sort().join(' ') }),
+      },
+    });
+    this.clientsTable.grantReadData(this.tokenFunction.function);
+    this.grantParameterRead(this.tokenFunction.role, this.signingKeysParameterName);
+
+    this.rotationFunction = new PlatformFunction(this, 'KeyRotation', {
+      platform,
+      entry: path.join(FUNCTIONS, 'rotation', 'handler.ts'),
+      serviceName: 'key-rotation',
+      description: `Signing-key rotation of ${platform.platformName}`,
+      // The key stores have no compare-and-set: one rotation at a time.
+      reservedConcurrentExecutions: 1,
+      timeout: Duration.seconds(30),
+      environment: {
+        ...shared,
+        SIGNING_KEYS_PARAMETER: this.signingKeysParameterName,
+        SIGNING_ALGORITHM: props.signingAlgorithm ?? 'ES256',
+      },
+    });
+    this.grantParameterRead(this.rotationFunction.role, this.signingKeysParameterName);
+    this.rotationFunction.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['ssm:PutParameter'],
+        resources: [this.parameterArn(this.signingKeysParameterName)],
+      }),
+    );
+    new events.Rule(this, 'RotationSchedule', {
+      description: `Rotates the signing keys of ${platform.platformName}`,
+      schedule: events.Schedule.rate(props.keyRotationInterval ?? Duration.days(30)),
+      targets: [new targets.LambdaFunction(this.rotationFunction.function)],
+    });
+    // The first keys exist before the first token is asked for: rotation runs once on deploy.
+    new triggers.Trigger(this, 'BootstrapKeys', {
+      handler: this.rotationFunction.function,
+      executeOnHandlerChange: false,
+    });
+    Annotations.of(this.rotationFunction.function).acknowledgeWarning(
+      '@aws-cdk/aws-lambda:addPermissionsToVersionOrAlias',
+      'The trigger invokes the unqualified function; no caller uses a version or alias.',
+    );
+
+    this.authorizerFunction = new PlatformFunction(this, 'Authorizer', {
+      platform,
+      entry: path.join(FUNCTIONS, 'authorizer', 'handler.ts'),
+      serviceName: 'authorizer',
+      description: `JWT authorizer of ${platform.platformName}`,
+      environment: {
+        CLOCK_TOLERANCE_SECONDS: shared.CLOCK_TOLERANCE_SECONDS,
+        ISSUER_URL: this.issuerUrl,
+        JWKS_URL: `${this.issuerUrl}/.well-known/jwks.json`,
+        ALLOWED_ALGORITHMS: 'ES256,RS256',
+        ROUTE_SCOPES: Lazy.string({ produce: () => JSON.stringify(this.routeScopes) }),
+        TRUSTED_ISSUERS: JSON.stringify(
+          (props.trustedIssuers ?? []).map((issuer) => ({ ...issuer, scopeClaim: 'scope' })),
+        ),
+        USAGE_PLAN_KEYS_PARAMETER: this.usageKeysParameterName,
+      },
+    });
+    this.grantParameterRead(this.authorizerFunction.role, this.usageKeysParameterName);
+
+    for (const [method, resource] of [
+      ['POST', '/oauth2/token'],
+      ['GET', '/.well-known/oauth-authorization-server'],
+      ['GET', '/.well-known/oauth-authorization-server/{path+}'],
+      ['GET', '/.well-known/openid-configuration'],
+      ['GET', '/.well-known/jwks.json'],
+    ] as const) {
+      gateway.addPublicRoute(method, resource, this.tokenFunction.function);
+    }
+
+    this.defaultUsagePlan = this.addUsagePlan('default', props.defaultQuota ?? {});
+  }
+
+  /**
+   * The REQUEST authorizer protected routes use; created with the first protected route (an
+   * authorizer must be attached to a method).
+   */
+  get authorizer(): apigw.RequestAuthorizer {
+    this.authorizerInstance ??= new apigw.RequestAuthorizer(this, 'RequestAuthorizer', {
+      handler: this.authorizerFunction.function,
+      identitySources: [apigw.IdentitySource.header('Authorization')],
+      resultsCacheTtl: this.options.authorizerCacheTtl ?? Duration.minutes(1),
+    });
+    return this.authorizerInstance;
+  }
+
+  /**
+   * Registers the scopes a protected route needs (all of them), so the authorizer's policy
+   * covers it, and returns the authorizer to put on the method.
+   */
+  protectRoute(method: string, resource: string, scopes: string[]): apigw.RequestAuthorizer {
+    this.routeScopes.push({ method, resource, scopes });
+    for (const scope of scopes) this.scopes.add(scope);
+    return this.authorizer;
+  }
+
+  /** Routes and the scopes they need, as the authorizer enforces them. */
+  get protectedRoutes(): readonly RouteScopeRuleInput[] {
+    return this.routeScopes;
+  }
+
+  /**
+   * Adds a usage plan (throttle and quota) on the platform's stage. Clients are put on a plan
+   * when they are registered (`npm run client:register -- --plan <name>`).
+   */
+  addUsagePlan(name: string, quota: ClientQuota): apigw.UsagePlan {
+    const plan = new apigw.UsagePlan(this, `UsagePlan${name.replace(/[^A-Za-z0-9]/g, '')}`, {
+      name: `${this.options.platform.platformName}-${this.options.platform.stage}-${name}`,
+      description: `Usage plan '${name}' of ${this.options.platform.platformName}`,
+      throttle: { rateLimit: quota.rateLimit ?? 50, burstLimit: quota.burstLimit ?? 100 },
+      quota: { limit: quota.requestsPerDay ?? 100_000, period: apigw.Period.DAY },
+      apiStages: [
+        { api: this.options.gateway.restApi, stage: this.options.gateway.restApi.deploymentStage },
+      ],
+    });
+    this.usagePlans.set(name, plan);
+    return plan;
+  }
+
+  /** Lets `grantee` register clients: write the clients table and the usage-key map. */
+  grantClientAdministration(grantee: iam.IGrantable): void {
+    this.clientsTable.grantReadWriteData(grantee);
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['ssm:GetParameter', 'ssm:PutParameter'],
+      resourceArns: [this.parameterArn(this.usageKeysParameterName)],
+    });
+  }
+
+  private grantParameterRead(role: iam.IRole, name: string): void {
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['ssm:GetParameter'],
+        resources: [this.parameterArn(name)],
+      }),
+    );
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'X-Ray PutTraceSegments and PutTelemetryRecords accept no resource but *.',
+    });
+  }
+
+  private parameterArn(name: string): string {
+    return Stack.of(this).formatArn({
+      service: 'ssm',
+      resource: 'parameter',
+      resourceName: name.replace(/^\//, ''),
+    });
+  }
+}
