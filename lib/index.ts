@@ -1,5 +1,7 @@
 export * from './platform/microservice-platform';
 export * from './auth/authorization-server';
+export * from './platform/admin-api';
+export * from './resilience/resilience-store';
 export * from './service/platform-function';
 export * from './gateway/platform-gateway';
 export * from './gateway/problem-responses';

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { MicroservicePlatform } from '../platform/microservice-platform';
 import { Microservice } from '../service/microservice';
@@ -26,6 +26,16 @@ export class DemoPlatformStack extends Stack {
       platformName: props.platformName ?? 'msa-demo',
       stage: 'dev',
       removalPolicy: RemovalPolicy.DESTROY,
+      // Quick to trip and to recover, so a demo shows a circuit open and close within seconds.
+      circuitBreaker: {
+        minimumCalls: 4,
+        failureRateThreshold: 0.5,
+        consecutiveFailures: 4,
+        openDuration: Duration.seconds(3),
+        maxOpenDuration: Duration.seconds(30),
+        halfOpenSuccesses: 1,
+        stateCacheTtl: Duration.millis(500),
+      },
     });
     this.recommendations = new Microservice(this, 'Recommendations', {
       platform: this.platform,

@@ -1,9 +1,11 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import { AuthorizationServer, type AuthorizationServerOptions } from '../auth/authorization-server';
 import { PlatformGateway } from '../gateway/platform-gateway';
+import { ResilienceStore } from '../resilience/resilience-store';
+import { AdminApi } from './admin-api';
 
 export interface MicroservicePlatformProps {
   /**
@@ -53,6 +55,60 @@ export interface MicroservicePlatformProps {
    * @default - 10 rps, burst 20
    */
   readonly tokenEndpointThrottle?: { readonly rateLimit: number; readonly burstLimit: number };
+  /**
+   * How every service's circuit breakers behave (one circuit per callee, shared fleet-wide).
+   * @default - the runtime library's defaults
+   */
+  readonly circuitBreaker?: CircuitBreakerSettings;
+}
+
+/** Circuit-breaker settings, written into every service function's environment. */
+export interface CircuitBreakerSettings {
+  /**
+   * Failure rate (0..1) over the window at or above which a circuit opens.
+   * @default 0.5
+   */
+  readonly failureRateThreshold?: number;
+  /**
+   * Calls the fleet must make in the window before the rate may open a circuit.
+   * @default 20
+   */
+  readonly minimumCalls?: number;
+  /**
+   * The window the failure rate is measured over.
+   * @default Duration.seconds(60)
+   */
+  readonly window?: Duration;
+  /**
+   * Failures in a row, fleet-wide, that open a circuit whatever the rate (0 = off).
+   * @default 10
+   */
+  readonly consecutiveFailures?: number;
+  /**
+   * How long a circuit stays open before probing; doubles on each re-open.
+   * @default Duration.seconds(30)
+   */
+  readonly openDuration?: Duration;
+  /**
+   * Cap of the open duration's back-off.
+   * @default Duration.minutes(5)
+   */
+  readonly maxOpenDuration?: Duration;
+  /**
+   * Probe calls admitted fleet-wide while half-open.
+   * @default 1
+   */
+  readonly halfOpenProbes?: number;
+  /**
+   * Probe successes that close the circuit.
+   * @default 2
+   */
+  readonly halfOpenSuccesses?: number;
+  /**
+   * How long each environment trusts the state it read.
+   * @default Duration.seconds(1)
+   */
+  readonly stateCacheTtl?: Duration;
 }
 
 const PLATFORM_NAME = /^[a-z][a-z0-9-]{1,30}$/;
@@ -73,6 +129,12 @@ export class MicroservicePlatform extends Construct {
   readonly metricsNamespace: string;
   /** The OAuth2 server and authorizer; undefined when built with `authorization: false`. */
   readonly authorizationServer?: AuthorizationServer;
+  /** Circuit state and injected faults, shared by every service. */
+  readonly resilience: ResilienceStore;
+  /** The operators' API under /admin; undefined without an authorization server. */
+  readonly adminApi?: AdminApi;
+  /** Environment every service function gets (breaker settings). */
+  readonly serviceEnvironment: Record<string, string>;
 
   constructor(scope: Construct, id: string, props: MicroservicePlatformProps) {
     super(scope, id);
@@ -107,11 +169,21 @@ export class MicroservicePlatform extends Construct {
               },
             },
     });
+    this.resilience = new ResilienceStore(this, 'Resilience', {
+      removalPolicy: this.removalPolicy,
+    });
+    this.serviceEnvironment = circuitBreakerEnvironment(props.circuitBreaker ?? {});
     if (props.authorization !== false) {
       this.authorizationServer = new AuthorizationServer(this, 'Auth', {
         ...props.authorization,
         platform: this,
         gateway: this.gateway,
+      });
+      this.adminApi = new AdminApi(this, 'Admin', {
+        platform: this,
+        gateway: this.gateway,
+        authorizationServer: this.authorizationServer,
+        resilience: this.resilience,
       });
     }
   }
@@ -124,4 +196,31 @@ export class MicroservicePlatform extends Construct {
   get url(): string {
     return this.gateway.restApi.url;
   }
+}
+
+function circuitBreakerEnvironment(settings: CircuitBreakerSettings): Record<string, string> {
+  const values: Record<string, number | undefined> = {
+    CIRCUIT_FAILURE_RATE_THRESHOLD: settings.failureRateThreshold,
+    CIRCUIT_MINIMUM_CALLS: settings.minimumCalls,
+    CIRCUIT_WINDOW_MS: settings.window?.toMilliseconds(),
+    CIRCUIT_CONSECUTIVE_FAILURES: settings.consecutiveFailures,
+    CIRCUIT_OPEN_DURATION_MS: settings.openDuration?.toMilliseconds(),
+    CIRCUIT_MAX_OPEN_DURATION_MS: settings.maxOpenDuration?.toMilliseconds(),
+    CIRCUIT_HALF_OPEN_PROBES: settings.halfOpenProbes,
+    CIRCUIT_HALF_OPEN_SUCCESSES: settings.halfOpenSuccesses,
+    CIRCUIT_STATE_CACHE_MS: settings.stateCacheTtl?.toMilliseconds(),
+  };
+  if (
+    settings.failureRateThreshold !== undefined &&
+    !(settings.failureRateThreshold > 0 && settings.failureRateThreshold <= 1)
+  ) {
+    throw new Error(
+      `circuitBreaker.failureRateThreshold must be in (0, 1]; got ${settings.failureRateThreshold}`,
+    );
+  }
+  return Object.fromEntries(
+    Object.entries(values)
+      .filter((entry): entry is [string, number] => entry[1] !== undefined)
+      .map(([name, value]) => [name, String(value)]),
+  );
 }

@@ -119,12 +119,15 @@ export class Microservice extends Construct {
         SERVICE_NAME: props.serviceName,
         SERVICE_VERSION: this.version,
         TABLE_NAME: this.table.tableName,
+        RESILIENCE_TABLE_NAME: props.platform.resilience.tableName,
+        ...props.platform.serviceEnvironment,
         ...props.environment,
       },
     });
     this.function = platformFunction.function;
     this.logGroup = platformFunction.logGroup;
     this.table.grantReadWriteData(this.function);
+    props.platform.resilience.grantBreakerAccess(this.function);
 
     this.addRoute({ method: 'GET', path: '/health', public: true });
     for (const route of props.routes ?? []) this.addRoute(route);

@@ -48,6 +48,17 @@ export interface ServiceHandlerOptions {
   /** Operations other services may invoke directly. */
   readonly operations?: Record<string, OperationHandler>;
   /**
+   * Injected faults to apply before every route and operation (not the health route).
+   * @default - none
+   */
+  readonly faults?: { apply(): Promise<void> };
+  /**
+   * Work to finish before the invocation ends (e.g. the service client's `flush()`): a frozen
+   * environment cannot do it later.
+   * @default - none
+   */
+  readonly afterInvocation?: () => Promise<void>;
+  /**
    * Serve internal invocations that carry no original caller. Off by default: a call made on
    * nobody's behalf could not be checked against anyone's scopes.
    * @default false
@@ -93,6 +104,7 @@ export function createServiceHandler(options: ServiceHandlerOptions): ServiceLam
     try {
       if (!route)
         throw new ProblemError({ title: 'Not Found', status: 404, detail: 'No such route.' });
+      if (route !== healthRoute) await injectFaults();
       const result = await route(event, {
         correlationId,
         caller: callerFromGatewayEvent(event),
@@ -129,6 +141,7 @@ export function createServiceHandler(options: ServiceHandlerOptions): ServiceLam
       }
       if (!operation)
         throw new ProblemError({ title: 'Not Found', status: 404, detail: 'No such operation.' });
+      await injectFaults();
       const payload = await operation(request.payload, {
         correlationId: request.correlationId,
         caller: request.caller,
@@ -141,6 +154,20 @@ export function createServiceHandler(options: ServiceHandlerOptions): ServiceLam
       logFailure(error);
       const response = errorToResponse(error);
       return problemOf(JSON.parse(response.body) as Problem);
+    }
+  }
+
+  async function injectFaults(): Promise<void> {
+    if (!options.faults) return;
+    try {
+      await options.faults.apply();
+    } catch (error) {
+      metrics.addMetric('InjectedFaults', 'Count', 1);
+      throw new ProblemError({
+        title: 'Service Unavailable',
+        status: 503,
+        detail: error instanceof Error ? error.message : 'Injected fault.',
+      });
     }
   }
 
@@ -160,6 +187,11 @@ export function createServiceHandler(options: ServiceHandlerOptions): ServiceLam
         ? await serveInternal(event, context)
         : await serveGateway(event as APIGatewayProxyEvent, context);
     } finally {
+      await options.afterInvocation?.().catch((error: unknown) => {
+        logger.warn('After-invocation work failed', {
+          error: error instanceof Error ? error.name : 'unknown',
+        });
+      });
       logger.resetKeys();
       if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
     }

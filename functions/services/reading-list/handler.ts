@@ -4,22 +4,18 @@ import { z } from 'zod';
 import { requireScopes } from '../../runtime/auth/scopes';
 import { jsonResponse } from '../../runtime/http/json';
 import { parseInput, parseJsonBody } from '../../runtime/http/validation';
-import { createPowertools } from '../../runtime/observability/powertools';
-import { ServiceCallError, ServiceClient } from '../../runtime/service/service-client';
-import { serviceFunctionName } from '../../runtime/service/service-directory';
 import { createServiceHandler } from '../../runtime/service/service-handler';
+import { createServiceRuntime } from '../../runtime/service/service-runtime';
 import { tableHealthCheck } from '../../runtime/service/table-health';
 import { ReadingListRepository } from './reading-list-repository';
 
 const SERVICE = 'reading-list';
-const powertools = createPowertools(SERVICE);
-const { logger, metrics, tracer } = powertools;
+const runtime = createServiceRuntime(SERVICE);
+const { logger, metrics, tracer } = runtime.powertools;
 
 const dynamodb = tracer.captureAWSv3Client(new DynamoDBClient({}));
 const tableName = process.env.TABLE_NAME ?? '';
 const repository = new ReadingListRepository(DynamoDBDocumentClient.from(dynamodb), tableName);
-const services = new ServiceClient({ source: SERVICE, timeoutMs: 2000 });
-tracer.captureAWSv3Client(services.client);
 
 const UserId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ or -, at most 64');
 const ListQuery = z.object({ userId: UserId });
@@ -31,40 +27,52 @@ const AddBook = z.object({
 });
 
 interface Recommendations {
-  readonly recommendations: unknown[];
+  readonly recommendations: unknown[] | null;
 }
+
+/** The classic fallback: the list still comes back, recommendations are "under maintenance". */
+export const RECOMMENDATIONS_FALLBACK_NOTICE =
+  'Recommendations are under maintenance; your reading list is complete.';
 
 export const handler = createServiceHandler({
   serviceName: SERVICE,
-  powertools,
+  powertools: runtime.powertools,
+  faults: runtime.faults,
+  afterInvocation: () => runtime.services.flush(),
   healthChecks: { table: tableHealthCheck(dynamodb, tableName) },
   routes: {
     [`GET /${SERVICE}`]: async (event, scope) => {
       requireScopes(scope.caller, ['reading-list/read']);
       const { userId } = parseInput(ListQuery, event.queryStringParameters ?? {}, 'query');
       const books = await repository.list(userId);
-      let recommendations: unknown[] | null = null;
-      let notice: string | undefined;
-      try {
-        const answer = await services.call<Recommendations>(
-          serviceFunctionName('recommendations'),
-          'recommend',
-          { userId, readBookIds: books.map((book) => book.bookId), limit: 3 },
-          scope,
-        );
-        recommendations = answer.payload.recommendations;
-      } catch (error) {
-        if (!(error instanceof ServiceCallError)) throw error;
-        // The list is the point of this service; recommendations only enrich it.
-        logger.warn('Recommendations unavailable', { reason: error.reason, status: error.status });
-        metrics.addMetric('RecommendationsUnavailable', 'Count', 1);
-        notice = 'Recommendations are unavailable right now.';
-      }
+      const answer = await runtime.services.callService<Recommendations>(
+        'recommendations',
+        'recommend',
+        { userId, readBookIds: books.map((book) => book.bookId), limit: 3 },
+        scope,
+        {
+          idempotent: true,
+          fallback: (reason, error) => {
+            logger.warn('Recommendations unavailable, answering with the fallback', {
+              reason,
+              failure: error.reason,
+              status: error.status,
+            });
+            metrics.addMetric('RecommendationsFallback', 'Count', 1);
+            return { recommendations: null };
+          },
+        },
+      );
       logger.info('Reading list served', {
         books: books.length,
-        enriched: recommendations !== null,
+        fallback: answer.fallback ?? null,
       });
-      return jsonResponse(200, { userId, books, recommendations, ...(notice ? { notice } : {}) });
+      return jsonResponse(200, {
+        userId,
+        books,
+        recommendations: answer.payload.recommendations,
+        ...(answer.fallback ? { notice: RECOMMENDATIONS_FALLBACK_NOTICE } : {}),
+      });
     },
     [`POST /${SERVICE}`]: async (event, scope) => {
       requireScopes(scope.caller, ['reading-list/write']);

@@ -2,12 +2,13 @@ import { z } from 'zod';
 import { requireScopes } from '../../runtime/auth/scopes';
 import { jsonResponse } from '../../runtime/http/json';
 import { parseInput } from '../../runtime/http/validation';
-import { createPowertools } from '../../runtime/observability/powertools';
 import { createServiceHandler } from '../../runtime/service/service-handler';
+import { createServiceRuntime } from '../../runtime/service/service-runtime';
 import { recommend } from './catalog';
 
 const SERVICE = 'recommendations';
-const powertools = createPowertools(SERVICE);
+const runtime = createServiceRuntime(SERVICE);
+const { powertools } = runtime;
 
 const RecommendQuery = z.object({
   limit: z.coerce.number().int().min(1).max(10).default(3),
@@ -23,6 +24,7 @@ const RecommendRequest = z.object({
 export const handler = createServiceHandler({
   serviceName: SERVICE,
   powertools,
+  faults: runtime.faults,
   routes: {
     [`GET /${SERVICE}`]: async (event, scope) => {
       requireScopes(scope.caller, ['recommendations/read']);

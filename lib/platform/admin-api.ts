@@ -1,0 +1,50 @@
+import * as path from 'node:path';
+import { Construct } from 'constructs';
+import type { AuthorizationServer } from '../auth/authorization-server';
+import type { PlatformGateway } from '../gateway/platform-gateway';
+import type { ResilienceStore } from '../resilience/resilience-store';
+import { PlatformFunction } from '../service/platform-function';
+import type { MicroservicePlatform } from './microservice-platform';
+
+/** The scope every admin route needs. */
+export const ADMIN_SCOPE = 'platform/admin';
+
+export interface AdminApiProps {
+  readonly platform: MicroservicePlatform;
+  readonly gateway: PlatformGateway;
+  readonly authorizationServer: AuthorizationServer;
+  readonly resilience: ResilienceStore;
+}
+
+/**
+ * The operators' API under `/admin` (scope `platform/admin`): every circuit with its state and
+ * window counts, forced states, and fault injection per service.
+ */
+export class AdminApi extends Construct {
+  readonly function: PlatformFunction;
+
+  constructor(scope: Construct, id: string, props: AdminApiProps) {
+    super(scope, id);
+    this.function = new PlatformFunction(this, 'Resource', {
+      platform: props.platform,
+      entry: path.join(__dirname, '..', '..', 'functions', 'admin', 'handler.ts'),
+      serviceName: 'platform-admin',
+      description: `Admin API of ${props.platform.platformName}`,
+      environment: { RESILIENCE_TABLE_NAME: props.resilience.tableName },
+    });
+    props.resilience.grantAdministration(this.function.function);
+    for (const [method, resource] of [
+      ['GET', '/admin/circuits'],
+      ['POST', '/admin/circuits/{name}/force-open'],
+      ['POST', '/admin/circuits/{name}/force-closed'],
+      ['POST', '/admin/circuits/{name}/reset'],
+      ['GET', '/admin/faults'],
+      ['PUT', '/admin/faults/{service}'],
+    ] as const) {
+      props.gateway.addRoute(method, resource, this.function.function, {
+        authorizer: props.authorizationServer.protectRoute(method, resource, [ADMIN_SCOPE]),
+        apiKeyRequired: true,
+      });
+    }
+  }
+}
