@@ -30,7 +30,10 @@ export async function createDemoClients(
     )
     .find((variables) => variables.CLIENTS_TABLE_NAME);
   if (!tokenService) return [];
-  const scopes = (tokenService.SCOPES_SUPPORTED ?? '').split(/\s+/).filter(Boolean);
+  // Every scope the services' routes use; the admin scope goes to the admin client only.
+  const scopes = (tokenService.SCOPES_SUPPORTED ?? '')
+    .split(/\s+/)
+    .filter((scope) => scope && scope !== ADMIN_SCOPE);
   const clients: PlatformClient[] = [
     { clientId: 'demo-full', clientSecret: newSecret(), scopes },
     { clientId: 'demo-none', clientSecret: newSecret(), scopes: [] },

@@ -1,0 +1,159 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startPlatformProcess, type PlatformProcess } from './platform-process';
+
+interface DemoClient {
+  clientId: string;
+  clientSecret: string;
+}
+
+interface ReadingListAnswer {
+  recommendations: unknown[] | null;
+  notice?: string;
+}
+
+interface CircuitSummary {
+  name: string;
+  state: string;
+  version: number;
+  reason?: string;
+}
+
+let platform: PlatformProcess;
+let admin: string;
+let reader: string;
+
+async function tokenFor(clientId: string): Promise<string> {
+  const client = (platform.document.clients as DemoClient[]).find((c) => c.clientId === clientId)!;
+  const response = await fetch(`${platform.baseUrl}/oauth2/token`, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from(`${clientId}:${client.clientSecret}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: 'grant_type=client_credentials',
+  });
+  return ((await response.json()) as { access_token: string }).access_token;
+}
+
+const auth = (token: string) => ({ authorization: `Bearer ${token}` });
+
+async function readingList(): Promise<{ status: number; body: ReadingListAnswer }> {
+  const response = await fetch(`${platform.baseUrl}/reading-list?userId=grace`, {
+    headers: auth(reader),
+  });
+  return { status: response.status, body: (await response.json()) as ReadingListAnswer };
+}
+
+async function setFaults(errorRate: number, latencyMs = 0): Promise<void> {
+  const response = await fetch(`${platform.baseUrl}/admin/faults/recommendations`, {
+    method: 'PUT',
+    headers: { ...auth(admin), 'content-type': 'application/json' },
+    body: JSON.stringify({ errorRate, latencyMs }),
+  });
+  expect(response.status).toBe(200);
+}
+
+async function circuit(name: string): Promise<CircuitSummary | undefined> {
+  const response = await fetch(`${platform.baseUrl}/admin/circuits`, { headers: auth(admin) });
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { circuits: CircuitSummary[] }).circuits.find(
+    (c) => c.name === name,
+  );
+}
+
+/**
+ * Calls reading-list until `done` holds: the circuit's timing (open duration, state cache) is
+ * the platform's, in real time, so the test waits for the behaviour itself, within a bound.
+ */
+async function callUntil(
+  done: (answer: { status: number; body: ReadingListAnswer }) => boolean,
+  limit: number,
+) {
+  const seen: { status: number; body: ReadingListAnswer }[] = [];
+  for (let call = 0; call < limit; call++) {
+    const answer = await readingList();
+    seen.push(answer);
+    if (done(answer)) return seen;
+  }
+  throw new Error(`not reached within ${limit} calls; last answer ${JSON.stringify(seen.at(-1))}`);
+}
+
+beforeAll(async () => {
+  platform = await startPlatformProcess(
+    {},
+    mkdtempSync(path.join(tmpdir(), 'msa-e2e-resilience-')),
+  );
+  admin = await tokenFor('demo-admin');
+  reader = await tokenFor('demo-full');
+});
+
+afterAll(async () => {
+  await platform?.stop();
+});
+
+describe('the shared circuit breaker, end to end', () => {
+  it('keeps answering 200 with the fallback while recommendations fail, and opens the circuit', async () => {
+    expect((await readingList()).body.recommendations).not.toBeNull();
+    await setFaults(1);
+    // Fault settings are cached per environment (2 s): call until the faults show, then on.
+    const failing = await callUntil((answer) => answer.body.recommendations === null, 100);
+    expect(failing.every((answer) => answer.status === 200)).toBe(true);
+    for (let call = 0; call < 6; call++) expect((await readingList()).status).toBe(200);
+    const afterFaults = await readingList();
+    expect(afterFaults.status).toBe(200);
+    expect(afterFaults.body.recommendations).toBeNull();
+    expect(afterFaults.body.notice).toMatch(/under maintenance/);
+
+    const state = await circuit('recommendations');
+    expect(state?.state).toBe('OPEN');
+    expect(state?.version).toBe(1);
+  });
+
+  it('short-circuits while OPEN: recommendations is not even called', async () => {
+    const logFile = platform.document.functions.find((f) => f.label === 'recommendations')!.logFile;
+    const before = readFileSync(logFile, 'utf8').split('\n').length;
+    const answer = await readingList();
+    expect(answer.body.notice).toMatch(/under maintenance/);
+    expect(readFileSync(logFile, 'utf8').split('\n').length).toBe(before);
+  });
+
+  it('closes again after the faults are cleared, through a half-open probe', async () => {
+    await setFaults(0);
+    await callUntil((answer) => answer.body.recommendations !== null, 200);
+    const state = await circuit('recommendations');
+    expect(state?.state).toBe('CLOSED');
+    expect(state?.reason).toBe('probes-succeeded');
+  });
+
+  it('holds a forced-open state until an operator resets it', async () => {
+    const forced = await fetch(`${platform.baseUrl}/admin/circuits/recommendations/force-open`, {
+      method: 'POST',
+      headers: auth(admin),
+    });
+    expect(forced.status).toBe(200);
+    await callUntil((answer) => answer.body.recommendations === null, 50);
+    expect((await circuit('recommendations'))?.state).toBe('FORCED_OPEN');
+
+    const reset = await fetch(`${platform.baseUrl}/admin/circuits/recommendations/reset`, {
+      method: 'POST',
+      headers: auth(admin),
+    });
+    expect(reset.status).toBe(200);
+    await callUntil((answer) => answer.body.recommendations !== null, 50);
+    expect((await circuit('recommendations'))?.state).toBe('CLOSED');
+  });
+
+  it('refuses the admin API to a token without platform/admin', async () => {
+    const response = await fetch(`${platform.baseUrl}/admin/circuits`, { headers: auth(reader) });
+    expect(response.status).toBe(403);
+    const faults = await fetch(`${platform.baseUrl}/admin/faults/recommendations`, {
+      method: 'PUT',
+      headers: { ...auth(reader), 'content-type': 'application/json' },
+      body: '{"errorRate":1,"latencyMs":0}',
+    });
+    expect(faults.status).toBe(403);
+  });
+});
