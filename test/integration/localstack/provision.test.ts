@@ -1,4 +1,9 @@
-import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DescribeTableCommand,
+  DescribeTimeToLiveCommand,
+  DynamoDBClient,
+  type TableDescription,
+} from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCloudAssembly, type StackArtifact } from '../../../localstack/platform/cloud-assembly';
 import { nameResources } from '../../../localstack/platform/physical-names';
@@ -28,17 +33,45 @@ describe('provisioning the template into the emulator', () => {
     );
     expect(created).toHaveLength(declared.length);
     expect(created.every((resource) => !resource.existed)).toBe(true);
+    const keySchemas = new Map<string, TableDescription['KeySchema']>();
     for (const resource of created) {
       const { Table } = await dynamodb.send(
         new DescribeTableCommand({ TableName: resource.physicalId }),
       );
       expect(Table?.TableStatus).toBe('ACTIVE');
-      expect(Table?.KeySchema).toEqual([
+      expect(Table?.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST');
+      keySchemas.set(resource.logicalId, Table?.KeySchema);
+    }
+    // Which table is whose: the functions name them in their environment.
+    const tablesNamedBy = (variable: string) =>
+      Object.values(stack.template.Resources)
+        .map(
+          (r) =>
+            (r.Properties?.Environment as { Variables?: Record<string, { Ref?: string }> })
+              ?.Variables?.[variable]?.Ref,
+        )
+        .filter((ref): ref is string => ref !== undefined && keySchemas.has(ref));
+    const serviceTables = tablesNamedBy('TABLE_NAME');
+    expect(serviceTables).toHaveLength(2);
+    for (const logicalId of serviceTables) {
+      expect(keySchemas.get(logicalId), logicalId).toEqual([
         { AttributeName: 'pk', KeyType: 'HASH' },
         { AttributeName: 'sk', KeyType: 'RANGE' },
       ]);
-      expect(Table?.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST');
     }
+    const clientsTables = tablesNamedBy('CLIENTS_TABLE_NAME');
+    expect(clientsTables).toHaveLength(1);
+    expect(keySchemas.get(clientsTables[0])).toEqual([
+      { AttributeName: 'clientId', KeyType: 'HASH' },
+    ]);
+    const clients = created.find((resource) => resource.logicalId === clientsTables[0])!;
+    const { TimeToLiveDescription } = await dynamodb.send(
+      new DescribeTimeToLiveCommand({ TableName: clients.physicalId }),
+    );
+    expect(TimeToLiveDescription).toMatchObject({
+      AttributeName: 'expiresAt',
+      TimeToLiveStatus: 'ENABLED',
+    });
   });
 
   it('finds the tables of an earlier run instead of failing (a persistent emulator such as LocalStack)', async () => {

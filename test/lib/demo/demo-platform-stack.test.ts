@@ -45,14 +45,43 @@ describe('DemoPlatformStack', () => {
   });
 
   it('has the expected resource counts', () => {
-    template.resourceCountIs('AWS::Lambda::Function', 2);
-    template.resourceCountIs('AWS::DynamoDB::Table', 2);
+    const services = 2; // reading-list, recommendations
+    const authFunctions = 3; // token service, key rotation, authorizer
+    const triggerProviderFunctions = 1; // the CDK's singleton provider behind Custom::Trigger
+    const adminFunctions = 1; // the admin API
+    template.resourceCountIs(
+      'AWS::Lambda::Function',
+      services + authFunctions + triggerProviderFunctions + adminFunctions,
+    );
+    const clientsTables = 1;
+    const resilienceTables = 1; // circuit-breaker state and injected faults
+    template.resourceCountIs('AWS::DynamoDB::Table', services + clientsTables + resilienceTables);
     template.resourceCountIs('AWS::ApiGateway::RestApi', 1);
     template.resourceCountIs('AWS::ApiGatewayV2::Api', 0);
     template.resourceCountIs('AWS::ApiGateway::Stage', 1);
-    template.resourceCountIs('AWS::Lambda::Permission', 2);
+    // One API-scoped permission per function behind the gateway (the services, the token
+    // service and the admin API), one for the authorizer, one for the rotation schedule.
+    const gatewayBackedFunctions = services + 1 + adminFunctions;
+    const authorizerPermissions = 1;
+    const schedulePermissions = 1;
+    template.resourceCountIs(
+      'AWS::Lambda::Permission',
+      gatewayBackedFunctions + authorizerPermissions + schedulePermissions,
+    );
     // health + GET for recommendations; health + GET + POST for reading-list.
-    template.resourceCountIs('AWS::ApiGateway::Method', 5);
+    const serviceMethods = 5;
+    // POST /oauth2/token and four GET /.well-known/... metadata and JWKS routes.
+    const authMethods = 5;
+    // GET circuits, POST force-open / force-closed / reset, GET faults, PUT faults/{service}.
+    const adminMethods = 6;
+    template.resourceCountIs(
+      'AWS::ApiGateway::Method',
+      serviceMethods + authMethods + adminMethods,
+    );
+    template.resourceCountIs('AWS::ApiGateway::Authorizer', 1);
+    template.resourceCountIs('AWS::ApiGateway::UsagePlan', 1);
+    template.resourceCountIs('AWS::Events::Rule', 1);
+    template.resourceCountIs('Custom::Trigger', 1);
   });
 
   it('stays well below the CloudFormation limit of 500 resources', () => {

@@ -89,7 +89,15 @@ const actions = (statement: Statement) => [statement.Action].flat();
 describe('Microservice', () => {
   describe('function', () => {
     it('creates one Lambda function per service', () => {
-      demo().template.resourceCountIs('AWS::Lambda::Function', 2);
+      const { template, readingList, recommendations, id } = demo();
+      for (const svc of [readingList, recommendations]) {
+        const fns = template.findResources('AWS::Lambda::Function', {
+          Properties: {
+            Environment: { Variables: { POWERTOOLS_SERVICE_NAME: svc.serviceName } },
+          },
+        });
+        expect(Object.keys(fns), svc.serviceName).toEqual([id(svc.function)]);
+      }
     });
 
     it('runs Node.js 22 on arm64 with active tracing and the Powertools environment', () => {
@@ -141,10 +149,13 @@ describe('Microservice', () => {
 
   describe('table', () => {
     it('creates one on-demand, PITR-enabled, encrypted table per service', () => {
-      const { template } = demo();
-      template.resourceCountIs('AWS::DynamoDB::Table', 2);
-      const tables = Object.values(template.findResources('AWS::DynamoDB::Table')) as Resource[];
-      for (const table of tables) {
+      const { template, readingList, recommendations, id } = demo();
+      // The platform has tables of its own (OAuth2 clients, resilience state): look at the
+      // services' tables only.
+      const serviceTables = [id(readingList.table), id(recommendations.table)];
+      expect(new Set(serviceTables).size).toBe(2);
+      for (const table of serviceTables.map((logicalId) => resource(template, logicalId))) {
+        expect(table.Type).toBe('AWS::DynamoDB::Table');
         expect(table.Properties).toMatchObject({
           BillingMode: 'PAY_PER_REQUEST',
           PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
@@ -159,7 +170,12 @@ describe('Microservice', () => {
     });
 
     it("grants each function its own table and no other service's table", () => {
-      const { template, stack, readingList, recommendations, id } = demo();
+      const { template, stack, platform, readingList, recommendations, id } = demo();
+      const ownOrShared = (own: Microservice) => [
+        [{ 'Fn::GetAtt': [id(own.table), 'Arn'] }],
+        // The platform's resilience table (circuit state) is shared by design.
+        [{ 'Fn::GetAtt': [id(platform.resilience.table), 'Arn'] }],
+      ];
       const pairs: [Microservice, Microservice][] = [
         [readingList, recommendations],
         [recommendations, readingList],
@@ -175,8 +191,13 @@ describe('Microservice', () => {
           actions(statement).some((action) => action.startsWith('dynamodb:')),
         );
         expect(dynamo.length).toBeGreaterThan(0);
+        expect(
+          dynamo.some((statement) =>
+            JSON.stringify(statement.Resource).includes(`"${id(own.table)}"`),
+          ),
+        ).toBe(true);
         for (const statement of dynamo) {
-          expect(statement.Resource).toEqual([{ 'Fn::GetAtt': [id(own.table), 'Arn'] }]);
+          expect(ownOrShared(own)).toContainEqual(statement.Resource);
         }
       }
     });
@@ -245,14 +266,22 @@ describe('Microservice', () => {
         .map((res) => ({
           route: `${res.Properties.HttpMethod as string} ${pathOf(res.Properties.ResourceId as { Ref: string })}`,
           authorizationType: res.Properties.AuthorizationType,
+          authorizerId: res.Properties.AuthorizerId,
+          apiKeyRequired: res.Properties.ApiKeyRequired,
           target: JSON.stringify((res.Properties.Integration as { Uri: unknown }).Uri),
         }));
     }
 
+    /** Routes of the two services (the platform mounts its own OAuth2 routes too). */
+    const serviceMethods = (template: Template) =>
+      methods(template).filter((method) =>
+        /^[A-Z]+ \/(reading-list|recommendations)(\/|$)/.test(method.route),
+      );
+
     it('mounts every route under /{serviceName}, including a public GET /{serviceName}/health', () => {
       const { template } = demo();
       expect(
-        methods(template)
+        serviceMethods(template)
           .map((method) => method.route)
           .sort(),
       ).toEqual([
@@ -265,12 +294,69 @@ describe('Microservice', () => {
       ]);
       for (const health of methods(template).filter((method) => method.route.endsWith('/health'))) {
         expect(health.authorizationType).toBe('NONE');
+        expect(health.authorizerId).toBeUndefined();
+      }
+    });
+
+    it("protects every other route with the platform's authorizer and a usage-plan key", () => {
+      const { template, platform, stack } = demo();
+      const authorizerId = stack.getLogicalId(
+        platform.authorizationServer!.authorizer.node.defaultChild as CfnElement,
+      );
+      const protectedRoutes = serviceMethods(template).filter(
+        (method) => !method.route.endsWith('/health'),
+      );
+      expect(protectedRoutes).toHaveLength(4);
+      for (const method of protectedRoutes) {
+        expect(method, method.route).toMatchObject({
+          authorizationType: 'CUSTOM',
+          authorizerId: { Ref: authorizerId },
+          apiKeyRequired: true,
+        });
+      }
+    });
+
+    it('registers each protected route and its scopes with the authorization server', () => {
+      const { platform } = demo();
+      expect(
+        platform.authorizationServer!.protectedRoutes.filter((rule) =>
+          /^\/(reading-list|recommendations)(\/|$)/.test(rule.resource),
+        ),
+      ).toEqual([
+        { method: 'GET', resource: '/recommendations', scopes: ['recommendations/read'] },
+        { method: 'GET', resource: '/reading-list', scopes: ['reading-list/read'] },
+        { method: 'POST', resource: '/reading-list', scopes: ['reading-list/write'] },
+        { method: 'DELETE', resource: '/reading-list/{bookId}', scopes: ['reading-list/write'] },
+      ]);
+    });
+
+    it('mounts every route without authorizer when the platform has no authorization server', () => {
+      const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+      const stack = new Stack(app, 'OpenStack');
+      const platform = new MicroservicePlatform(stack, 'Platform', {
+        platformName: 'shop',
+        authorization: false,
+      });
+      service(platform, 'Svc', {
+        serviceName: 'orders',
+        routes: [{ method: 'GET', scopes: ['orders/read'] }],
+      });
+      const template = Template.fromStack(stack);
+      template.resourceCountIs('AWS::ApiGateway::Authorizer', 0);
+      const all = methods(template);
+      expect(all.map((method) => method.route).sort()).toEqual([
+        'GET /orders',
+        'GET /orders/health',
+      ]);
+      for (const method of all) {
+        expect(method.authorizationType).toBe('NONE');
+        expect(method.apiKeyRequired).toBeUndefined();
       }
     });
 
     it("integrates each route with its own service's function (Lambda proxy)", () => {
       const { template, readingList, recommendations, id } = demo();
-      for (const method of methods(template)) {
+      for (const method of serviceMethods(template)) {
         const owner = method.route.includes('/reading-list') ? readingList : recommendations;
         const other = owner === readingList ? recommendations : readingList;
         expect(method.target).toContain(`"${id(owner.function)}","Arn"`);
@@ -299,7 +385,6 @@ describe('Microservice', () => {
 
     it('creates exactly one API Gateway invoke permission per function, however many routes', () => {
       const { template, readingList, recommendations, id } = demo();
-      template.resourceCountIs('AWS::Lambda::Permission', 2);
       for (const svc of [readingList, recommendations]) {
         const permissions = template.findResources('AWS::Lambda::Permission', {
           Properties: { FunctionName: { 'Fn::GetAtt': [id(svc.function), 'Arn'] } },
@@ -321,8 +406,19 @@ describe('Microservice', () => {
       const svc = service(platform, 'Svc', { serviceName: 'orders' });
       for (let index = 0; index < 5; index++) svc.addRoute({ method: 'PUT', path: `/r${index}` });
       const template = Template.fromStack(stack);
-      template.resourceCountIs('AWS::ApiGateway::Method', 6);
-      template.resourceCountIs('AWS::Lambda::Permission', 1);
+      expect(methods(template).filter((method) => method.route.includes(' /orders'))).toHaveLength(
+        6,
+      );
+      const functionArn = {
+        'Fn::GetAtt': [stack.getLogicalId(svc.function.node.defaultChild as CfnElement), 'Arn'],
+      };
+      expect(
+        Object.keys(
+          template.findResources('AWS::Lambda::Permission', {
+            Properties: { FunctionName: functionArn },
+          }),
+        ),
+      ).toHaveLength(1);
     });
 
     it('rejects a route path without a leading slash, which would escape the base path', () => {

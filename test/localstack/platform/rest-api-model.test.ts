@@ -15,12 +15,21 @@ describe('reading the REST API back from the synthesized template', () => {
     expect(apis).toHaveLength(1);
     const [api] = apis;
     expect(api.stageName).toBe('dev');
-    const routes = api.routes.map((r) => `${r.method} ${r.resourcePath}`).sort();
+    // The admin API's routes are checked below (guarded); here the services' and OAuth2's.
+    const routes = api.routes
+      .filter((r) => !r.resourcePath.startsWith('/admin'))
+      .map((r) => `${r.method} ${r.resourcePath}`)
+      .sort();
     expect(routes).toEqual([
+      'GET /.well-known/jwks.json',
+      'GET /.well-known/oauth-authorization-server',
+      'GET /.well-known/oauth-authorization-server/{path+}',
+      'GET /.well-known/openid-configuration',
       'GET /reading-list',
       'GET /reading-list/health',
       'GET /recommendations',
       'GET /recommendations/health',
+      'POST /oauth2/token',
       'POST /reading-list',
     ]);
     const functionOf = (path: string) =>
@@ -30,6 +39,40 @@ describe('reading the REST API back from the synthesized template', () => {
     expect(stack.template.Resources[functionOf('/reading-list')!].Type).toBe(
       'AWS::Lambda::Function',
     );
+  });
+
+  it('reads which routes an authorizer guards, and the REQUEST authorizer itself', () => {
+    const [api] = readRestApis(stack.template);
+    const guarded = api.routes.filter((r) => r.authorizerLogicalId !== undefined);
+    expect(
+      guarded
+        .filter((r) => !r.resourcePath.startsWith('/admin'))
+        .map((r) => `${r.method} ${r.resourcePath}`)
+        .sort(),
+    ).toEqual(['GET /reading-list', 'GET /recommendations', 'POST /reading-list']);
+    // Every admin route is guarded.
+    const admin = api.routes.filter((r) => r.resourcePath.startsWith('/admin'));
+    expect(admin.every((r) => r.authorizerLogicalId !== undefined)).toBe(true);
+    const authorizerIds = new Set(guarded.map((r) => r.authorizerLogicalId));
+    expect(authorizerIds.size).toBe(1);
+    for (const route of guarded) expect(route.authorizationType).toBe('CUSTOM');
+    for (const route of api.routes.filter((r) => r.authorizerLogicalId === undefined)) {
+      expect(route.authorizationType, `${route.method} ${route.resourcePath}`).toBe('NONE');
+    }
+
+    expect([...api.authorizers.keys()]).toEqual([...authorizerIds]);
+    const authorizer = api.authorizers.get([...authorizerIds][0]!)!;
+    expect(authorizer).toMatchObject({
+      type: 'REQUEST',
+      identitySource: 'method.request.header.Authorization',
+      resultTtlSeconds: 60,
+    });
+    const fn = stack.template.Resources[authorizer.functionLogicalId!];
+    expect(fn.Type).toBe('AWS::Lambda::Function');
+    expect(
+      (fn.Properties?.Environment as { Variables: Record<string, unknown> }).Variables
+        .POWERTOOLS_SERVICE_NAME,
+    ).toBe('authorizer');
   });
 
   it('reads the problem+json gateway responses with their statuses and static headers', () => {
