@@ -1,4 +1,4 @@
-import { Annotations, Duration, Lazy, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, Lazy, Stack, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -109,6 +109,7 @@ export interface AuthorizationServerProps extends AuthorizationServerOptions {
  */
 export class AuthorizationServer extends Construct {
   readonly clientsTable: dynamodb.Table;
+  readonly assertionReplayTable: dynamodb.Table;
   readonly tokenFunction: PlatformFunction;
   readonly authorizerFunction: PlatformFunction;
   readonly rotationFunction: PlatformFunction;
@@ -151,6 +152,16 @@ export class AuthorizationServer extends Construct {
       removalPolicy: platform.removalPolicy,
     });
 
+    // private_key_jwt assertions are single-use fleet-wide: seen `jti`s live here until they expire.
+    this.assertionReplayTable = new dynamodb.Table(this, 'AssertionReplay', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      timeToLiveAttribute: 'expiresAt',
+      removalPolicy: platform.removalPolicy,
+    });
+
     this.tokenFunction = new PlatformFunction(this, 'TokenService', {
       platform,
       entry: path.join(FUNCTIONS, 'token', 'handler.ts'),
@@ -161,12 +172,14 @@ export class AuthorizationServer extends Construct {
       environment: {
         ...shared,
         CLIENTS_TABLE_NAME: this.clientsTable.tableName,
+        ASSERTION_REPLAY_TABLE_NAME: this.assertionReplayTable.tableName,
         SIGNING_KEYS_PARAMETER: this.signingKeysParameterName,
         ISSUER_URL: this.issuerUrl,
         SCOPES_SUPPORTED: Lazy.string({ produce: () => [...this.scopes].sort().join(' ') }),
       },
     });
     this.clientsTable.grantReadData(this.tokenFunction.function);
+    this.assertionReplayTable.grant(this.tokenFunction.function, 'dynamodb:PutItem');
     this.grantParameterRead(this.tokenFunction.role, this.signingKeysParameterName);
 
     this.rotationFunction = new PlatformFunction(this, 'KeyRotation', {
@@ -235,6 +248,12 @@ export class AuthorizationServer extends Construct {
     }
 
     this.defaultUsagePlan = this.addUsagePlan('default', props.defaultQuota ?? {});
+
+    // What `npm run client:register` needs to register a client of the deployed platform.
+    new CfnOutput(this, 'ClientsTableName', { value: this.clientsTable.tableName });
+    new CfnOutput(this, 'UsageKeysParameterName', { value: this.usageKeysParameterName });
+    new CfnOutput(this, 'DefaultUsagePlanId', { value: this.defaultUsagePlan.usagePlanId });
+    new CfnOutput(this, 'TokenEndpoint', { value: `${this.issuerUrl}/oauth2/token` });
   }
 
   /**

@@ -1,0 +1,57 @@
+import {
+  APIGatewayClient,
+  CreateApiKeyCommand,
+  CreateUsagePlanKeyCommand,
+  DeleteApiKeyCommand,
+} from '@aws-sdk/client-api-gateway';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it } from 'vitest';
+import { registerClient } from '../../../../functions/auth/clients/registration';
+
+// The emulator accepts a usage-plan key for a plan that does not exist; AWS answers 404.
+// That failure, and the undo it needs, can only be made with a mock.
+const documents = mockClient(DynamoDBDocumentClient);
+const apigateway = mockClient(APIGatewayClient);
+const ssm = mockClient(SSMClient);
+
+afterEach(() => {
+  documents.reset();
+  apigateway.reset();
+  ssm.reset();
+});
+
+const clients = {
+  dynamodb: new DynamoDBClient({ region: 'us-east-1' }),
+  apigateway: new APIGatewayClient({ region: 'us-east-1' }),
+  ssm: new SSMClient({ region: 'us-east-1' }),
+};
+const targets = { clientsTable: 'clients', usageKeysParameter: '/p/dev/auth/usage-plan-keys' };
+
+describe('registering a client when the usage plan refuses the key', () => {
+  it('deletes the client record and the API key it created, and writes no key map', async () => {
+    documents.on(PutCommand).resolves({});
+    documents.on(DeleteCommand).resolves({});
+    apigateway.on(CreateApiKeyCommand).resolves({ id: 'key-1' });
+    apigateway
+      .on(CreateUsagePlanKeyCommand)
+      .rejects(
+        Object.assign(new Error('Invalid Usage Plan ID specified'), { name: 'NotFoundException' }),
+      );
+    apigateway.on(DeleteApiKeyCommand).resolves({});
+
+    await expect(
+      registerClient(clients, targets, { clientId: 'orphan-app', scopes: [], usagePlanId: 'nope' }),
+    ).rejects.toThrow(/Invalid Usage Plan ID/);
+    expect(documents.commandCalls(DeleteCommand)[0]?.args[0].input).toEqual({
+      TableName: 'clients',
+      Key: { clientId: 'orphan-app' },
+    });
+    expect(apigateway.commandCalls(DeleteApiKeyCommand)[0]?.args[0].input).toEqual({
+      apiKey: 'key-1',
+    });
+    expect(ssm.commandCalls(PutParameterCommand)).toHaveLength(0);
+  });
+});
