@@ -213,6 +213,16 @@ export class ServiceClient {
       return await work();
     } catch (error) {
       if (!options.fallback || !(error instanceof ServiceCallError)) throw error;
+      // A 4xx other than 429 says the request was wrong, not that the dependency is down: the
+      // caller must see it (as the breaker does not count it), not a maintenance notice.
+      if (
+        error.reason === 'status' &&
+        error.status !== undefined &&
+        error.status < 500 &&
+        error.status !== 429
+      ) {
+        throw error;
+      }
       const reason =
         error.reason === 'circuit-open'
           ? 'open'

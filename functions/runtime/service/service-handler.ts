@@ -187,11 +187,13 @@ export function createServiceHandler(options: ServiceHandlerOptions): ServiceLam
         ? await serveInternal(event, context)
         : await serveGateway(event as APIGatewayProxyEvent, context);
     } finally {
-      await options.afterInvocation?.().catch((error: unknown) => {
-        logger.warn('After-invocation work failed', {
-          error: error instanceof Error ? error.name : 'unknown',
+      await Promise.resolve()
+        .then(() => options.afterInvocation?.())
+        .catch((error: unknown) => {
+          logger.warn('After-invocation work failed', {
+            error: error instanceof Error ? error.name : 'unknown',
+          });
         });
-      });
       logger.resetKeys();
       if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
     }

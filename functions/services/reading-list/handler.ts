@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { requireScopes } from '../../runtime/auth/scopes';
 import { jsonResponse } from '../../runtime/http/json';
 import { parseInput, parseJsonBody } from '../../runtime/http/validation';
+import { ServiceCallError } from '../../runtime/service/service-client';
 import { createServiceHandler } from '../../runtime/service/service-handler';
 import { createServiceRuntime } from '../../runtime/service/service-runtime';
 import { tableHealthCheck } from '../../runtime/service/table-health';
@@ -34,6 +35,9 @@ interface Recommendations {
 export const RECOMMENDATIONS_FALLBACK_NOTICE =
   'Recommendations are under maintenance; your reading list is complete.';
 
+export const RECOMMENDATIONS_FORBIDDEN_NOTICE =
+  'Recommendations need the recommendations/read scope.';
+
 export const handler = createServiceHandler({
   serviceName: SERVICE,
   powertools: runtime.powertools,
@@ -45,24 +49,37 @@ export const handler = createServiceHandler({
       requireScopes(scope.caller, ['reading-list/read']);
       const { userId } = parseInput(ListQuery, event.queryStringParameters ?? {}, 'query');
       const books = await repository.list(userId);
-      const answer = await runtime.services.callService<Recommendations>(
-        'recommendations',
-        'recommend',
-        { userId, readBookIds: books.map((book) => book.bookId), limit: 3 },
-        scope,
-        {
-          idempotent: true,
-          fallback: (reason, error) => {
-            logger.warn('Recommendations unavailable, answering with the fallback', {
-              reason,
-              failure: error.reason,
-              status: error.status,
-            });
-            metrics.addMetric('RecommendationsFallback', 'Count', 1);
-            return { recommendations: null };
+      let answer: { payload: Recommendations; fallback?: string };
+      try {
+        answer = await runtime.services.callService<Recommendations>(
+          'recommendations',
+          'recommend',
+          { userId, readBookIds: books.map((book) => book.bookId), limit: 3 },
+          scope,
+          {
+            idempotent: true,
+            fallback: (reason, error) => {
+              logger.warn('Recommendations unavailable, answering with the fallback', {
+                reason,
+                failure: error.reason,
+                status: error.status,
+              });
+              metrics.addMetric('RecommendationsFallback', 'Count', 1);
+              return { recommendations: null };
+            },
           },
-        },
-      );
+        );
+      } catch (error) {
+        // The caller may read its list without being allowed recommendations.
+        if (!(error instanceof ServiceCallError) || (error.status !== 401 && error.status !== 403))
+          throw error;
+        return jsonResponse(200, {
+          userId,
+          books,
+          recommendations: null,
+          notice: RECOMMENDATIONS_FORBIDDEN_NOTICE,
+        });
+      }
       logger.info('Reading list served', {
         books: books.length,
         fallback: answer.fallback ?? null,

@@ -377,23 +377,30 @@ describe('AuthorizationServer', () => {
   });
 
   describe('least privilege', () => {
-    it('lets the token service read the signing keys and read, not write, the clients table', () => {
+    it('lets the token service read the signing keys, read (not write) the clients table, and only record assertion IDs', () => {
       const { template, auth, id } = defaults();
       const statements = statementsOf(template, id(auth!.tokenFunction.function));
       expect(statementsFor(statements, 'ssm')).toEqual([
         { Action: 'ssm:GetParameter', Effect: 'Allow', Resource: parameterArn(SIGNING_KEYS) },
       ]);
       const dynamo = statementsFor(statements, 'dynamodb');
-      expect(dynamo.flatMap(actionsOf)).toEqual(expect.arrayContaining(['dynamodb:GetItem']));
-      for (const statement of dynamo) {
-        expect(statement.Resource).toEqual([{ 'Fn::GetAtt': [id(auth!.clientsTable), 'Arn'] }]);
-      }
-      const writes = dynamo
+      const clientsTable = { 'Fn::GetAtt': [id(auth!.clientsTable), 'Arn'] };
+      const replayTable = { 'Fn::GetAtt': [id(auth!.assertionReplayTable), 'Arn'] };
+      const onClients = dynamo.filter((statement) =>
+        JSON.stringify(statement.Resource).includes(JSON.stringify(clientsTable)),
+      );
+      expect(onClients.flatMap(actionsOf)).toEqual(expect.arrayContaining(['dynamodb:GetItem']));
+      const writes = onClients
         .flatMap(actionsOf)
         .filter((action) =>
           /^dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem|\*)$/.test(action),
         );
       expect(writes).toEqual([]);
+      const onReplay = dynamo.filter((statement) =>
+        JSON.stringify(statement.Resource).includes(JSON.stringify(replayTable)),
+      );
+      expect(onReplay.flatMap(actionsOf)).toEqual(['dynamodb:PutItem']);
+      expect(onClients.length + onReplay.length).toBe(dynamo.length);
       expect(statementsFor(statements, 'kms')).toEqual([]);
     });
 

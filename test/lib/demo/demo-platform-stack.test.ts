@@ -54,8 +54,12 @@ describe('DemoPlatformStack', () => {
       services + authFunctions + triggerProviderFunctions + adminFunctions,
     );
     const clientsTables = 1;
+    const assertionReplayTables = 1; // private_key_jwt assertions are single-use fleet-wide
     const resilienceTables = 1; // circuit-breaker state and injected faults
-    template.resourceCountIs('AWS::DynamoDB::Table', services + clientsTables + resilienceTables);
+    template.resourceCountIs(
+      'AWS::DynamoDB::Table',
+      services + clientsTables + assertionReplayTables + resilienceTables,
+    );
     template.resourceCountIs('AWS::ApiGateway::RestApi', 1);
     template.resourceCountIs('AWS::ApiGatewayV2::Api', 0);
     template.resourceCountIs('AWS::ApiGateway::Stage', 1);

@@ -35,7 +35,8 @@ function actionsOn(template: Template, roleLogicalId: string, tableLogicalId: st
         ? statement.Resource
         : [statement.Resource];
       const onTable = resources.some(
-        (resource) => JSON.stringify(resource) === JSON.stringify({ 'Fn::GetAtt': [tableLogicalId, 'Arn'] }),
+        (resource) =>
+          JSON.stringify(resource) === JSON.stringify({ 'Fn::GetAtt': [tableLogicalId, 'Arn'] }),
       );
       if (!onTable || statement.Effect !== 'Allow') continue;
       for (const action of [statement.Action].flat()) actions.add(action);
@@ -155,17 +156,19 @@ describe('MicroservicePlatform circuitBreaker settings', () => {
     return { stack, platform, template, readingList, recommendations, variablesOf };
   }
 
-  const full = platformWithServices({
-    failureRateThreshold: 0.4,
-    minimumCalls: 8,
-    window: Duration.seconds(30),
-    consecutiveFailures: 4,
-    openDuration: Duration.seconds(15),
-    maxOpenDuration: Duration.minutes(2),
-    halfOpenProbes: 2,
-    halfOpenSuccesses: 3,
-    stateCacheTtl: Duration.millis(250),
-  });
+  let shared: ReturnType<typeof platformWithServices> | undefined;
+  const full = () =>
+    (shared ??= platformWithServices({
+      failureRateThreshold: 0.4,
+      minimumCalls: 8,
+      window: Duration.seconds(30),
+      consecutiveFailures: 4,
+      openDuration: Duration.seconds(15),
+      maxOpenDuration: Duration.minutes(2),
+      halfOpenProbes: 2,
+      halfOpenSuccesses: 3,
+      stateCacheTtl: Duration.millis(250),
+    }));
 
   it('writes every setting as a CIRCUIT_* variable on every Microservice function', () => {
     const expected = {
@@ -179,25 +182,25 @@ describe('MicroservicePlatform circuitBreaker settings', () => {
       CIRCUIT_HALF_OPEN_SUCCESSES: '3',
       CIRCUIT_STATE_CACHE_MS: '250',
     };
-    expect(full.platform.serviceEnvironment).toEqual(expected);
-    for (const service of [full.readingList, full.recommendations]) {
-      expect(full.variablesOf(service)).toMatchObject(expected);
+    expect(full().platform.serviceEnvironment).toEqual(expected);
+    for (const service of [full().readingList, full().recommendations]) {
+      expect(full().variablesOf(service)).toMatchObject(expected);
     }
-    expect(full.variablesOf(full.readingList)).toMatchObject({ EXTRA: 'yes' });
+    expect(full().variablesOf(full().readingList)).toMatchObject({ EXTRA: 'yes' });
   });
 
   it('points every Microservice function at the resilience table', () => {
-    const table = logicalId(full.stack, full.platform.resilience.table);
-    for (const service of [full.readingList, full.recommendations]) {
-      expect(full.variablesOf(service).RESILIENCE_TABLE_NAME).toEqual({ Ref: table });
+    const table = logicalId(full().stack, full().platform.resilience.table);
+    for (const service of [full().readingList, full().recommendations]) {
+      expect(full().variablesOf(service).RESILIENCE_TABLE_NAME).toEqual({ Ref: table });
     }
   });
 
   it('grants each service breaker access on the resilience table but not Scan or DeleteItem', () => {
-    const table = logicalId(full.stack, full.platform.resilience.table);
-    for (const service of [full.readingList, full.recommendations]) {
-      const role = logicalId(full.stack, service.function.role as iam.Role);
-      expect(actionsOn(full.template, role, table)).toEqual([
+    const table = logicalId(full().stack, full().platform.resilience.table);
+    for (const service of [full().readingList, full().recommendations]) {
+      const role = logicalId(full().stack, service.function.role as iam.Role);
+      expect(actionsOn(full().template, role, table)).toEqual([
         'dynamodb:GetItem',
         'dynamodb:PutItem',
         'dynamodb:UpdateItem',
@@ -208,9 +211,9 @@ describe('MicroservicePlatform circuitBreaker settings', () => {
   it('writes no CIRCUIT_* variable without settings (the runtime defaults apply)', () => {
     const { platform, readingList, variablesOf } = platformWithServices();
     expect(platform.serviceEnvironment).toEqual({});
-    expect(Object.keys(variablesOf(readingList)).filter((name) => name.startsWith('CIRCUIT_'))).toEqual(
-      [],
-    );
+    expect(
+      Object.keys(variablesOf(readingList)).filter((name) => name.startsWith('CIRCUIT_')),
+    ).toEqual([]);
   });
 
   it('writes only the settings given', () => {

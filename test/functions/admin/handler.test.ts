@@ -1,0 +1,518 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  ScanCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+
+const TABLE = 'shop-resilience';
+const TOKEN = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJvcHMtMSJ9.c2lnbmF0dXJl';
+const ADMIN = { sub: 'ops-1', clientId: 'ops-console', scope: 'platform/admin' };
+
+// Mocked on the class before the handler module loads: covers the clients it builds at load.
+const dynamo = mockClient(DynamoDBDocumentClient);
+
+const ENV = {
+  RESILIENCE_TABLE_NAME: TABLE,
+  POWERTOOLS_TRACE_ENABLED: 'false',
+  POWERTOOLS_SERVICE_NAME: 'platform-admin',
+  AWS_REGION: 'eu-west-1',
+  AWS_ACCESS_KEY_ID: 'x',
+  AWS_SECRET_ACCESS_KEY: 'y',
+};
+const savedEnv: Record<string, string | undefined> = {};
+
+type Handler = (event: unknown, context: Context) => Promise<unknown>;
+let handler: Handler;
+
+beforeAll(async () => {
+  for (const [name, value] of Object.entries(ENV)) {
+    savedEnv[name] = process.env[name];
+    process.env[name] = value;
+  }
+  ({ handler } = (await import('../../../functions/admin/handler.js')) as { handler: Handler });
+});
+
+afterAll(() => {
+  for (const [name, value] of Object.entries(savedEnv)) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
+  dynamo.restore();
+});
+
+const context = {
+  functionName: 'shop-Admin-abc123',
+  functionVersion: '$LATEST',
+  invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:shop-Admin-abc123',
+  memoryLimitInMB: '256',
+  awsRequestId: 'aws-req-1',
+  logGroupName: '/aws/lambda/shop-Admin-abc123',
+  logStreamName: 'stream',
+  callbackWaitsForEmptyEventLoop: true,
+  getRemainingTimeInMillis: () => 5000,
+  done: () => undefined,
+  fail: () => undefined,
+  succeed: () => undefined,
+} as Context;
+
+function event(init: {
+  method: string;
+  resource: string;
+  pathParameters?: Record<string, string>;
+  body?: unknown;
+  contentType?: string | null;
+  authorizer?: Record<string, unknown> | null;
+}): APIGatewayProxyEvent {
+  const headers: Record<string, string> = { Authorization: `Bearer ${TOKEN}` };
+  if (init.contentType !== null) headers['content-type'] = init.contentType ?? 'application/json';
+  return {
+    httpMethod: init.method,
+    resource: init.resource,
+    path: init.resource,
+    headers,
+    multiValueHeaders: {},
+    body: init.body === undefined ? null : JSON.stringify(init.body),
+    isBase64Encoded: false,
+    pathParameters: init.pathParameters ?? null,
+    queryStringParameters: null,
+    multiValueQueryStringParameters: null,
+    stageVariables: null,
+    requestContext: {
+      requestId: 'gw-req-1',
+      stage: 'prod',
+      authorizer: init.authorizer === undefined ? ADMIN : init.authorizer,
+    } as unknown as APIGatewayProxyEvent['requestContext'],
+  };
+}
+
+async function call(init: Parameters<typeof event>[0]) {
+  const result = (await handler(event(init), context)) as APIGatewayProxyResult;
+  return { ...result, json: JSON.parse(result.body) as Record<string, unknown> };
+}
+
+/** Every admin route, as the gateway names it, with a valid path and body. */
+const ROUTES: Parameters<typeof event>[0][] = [
+  { method: 'GET', resource: '/admin/circuits' },
+  {
+    method: 'POST',
+    resource: '/admin/circuits/{name}/force-open',
+    pathParameters: { name: 'recommendations' },
+  },
+  {
+    method: 'POST',
+    resource: '/admin/circuits/{name}/force-closed',
+    pathParameters: { name: 'recommendations' },
+  },
+  {
+    method: 'POST',
+    resource: '/admin/circuits/{name}/reset',
+    pathParameters: { name: 'recommendations' },
+  },
+  { method: 'GET', resource: '/admin/faults' },
+  {
+    method: 'PUT',
+    resource: '/admin/faults/{service}',
+    pathParameters: { service: 'recommendations' },
+    body: { errorRate: 0.5, latencyMs: 100 },
+  },
+];
+
+let output: string[] = [];
+let restoreOutput: () => void = () => undefined;
+
+beforeEach(() => {
+  dynamo.reset();
+  output = [];
+  const out = process.stdout.write.bind(process.stdout);
+  const err = process.stderr.write.bind(process.stderr);
+  const record = (chunk: unknown) => {
+    output.push(
+      typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'),
+    );
+    return true;
+  };
+  process.stdout.write = record as typeof process.stdout.write;
+  process.stderr.write = record as typeof process.stderr.write;
+  restoreOutput = () => {
+    process.stdout.write = out;
+    process.stderr.write = err;
+  };
+});
+
+afterEach(() => restoreOutput());
+
+function logLines(): Record<string, unknown>[] {
+  return output
+    .join('')
+    .split('\n')
+    .filter((line) => line.trim().startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
+    .filter((line) => 'level' in line);
+}
+const auditLines = () => logLines().filter((line) => line.audit === true);
+
+const dynamoCalls = () => dynamo.calls().length;
+
+function circuitItem(name: string, extra: Record<string, unknown> = {}) {
+  return {
+    pk: `circuit#${name}`,
+    sk: 'state',
+    name,
+    state: 'CLOSED',
+    version: 2,
+    changedAt: Date.UTC(2030, 0, 1),
+    reopenCount: 0,
+    bucketStart: 0,
+    windowMs: 60_000,
+    calls: 0,
+    failures: 0,
+    prevCalls: 0,
+    prevFailures: 0,
+    streak: 0,
+    probeSuccesses: 0,
+    ...extra,
+  };
+}
+
+describe('admin handler — scope re-check', () => {
+  it.each(ROUTES.map((route) => [`${route.method} ${route.resource}`, route] as const))(
+    'refuses %s with 403 when the caller lacks platform/admin, touching no table',
+    async (_name, route) => {
+      const response = await call({
+        ...route,
+        authorizer: { sub: 'user-1', clientId: 'reader', scope: 'reading-list/read admin' },
+      });
+      expect(response.statusCode).toBe(403);
+      expect(response.json).toMatchObject({
+        status: 403,
+        error: 'insufficient_scope',
+        scope: 'platform/admin',
+      });
+      expect(dynamoCalls()).toBe(0);
+      expect(auditLines()).toEqual([]);
+    },
+  );
+
+  it.each(ROUTES.map((route) => [`${route.method} ${route.resource}`, route] as const))(
+    'refuses %s with 401 when no authenticated caller reached it',
+    async (_name, route) => {
+      const response = await call({ ...route, authorizer: null });
+      expect(response.statusCode).toBe(401);
+      expect(response.json).toMatchObject({ status: 401, title: 'Unauthorized' });
+      expect(dynamoCalls()).toBe(0);
+    },
+  );
+
+  it('answers 404 for a route that is not an admin route', async () => {
+    const response = await call({ method: 'DELETE', resource: '/admin/circuits' });
+    expect(response.statusCode).toBe(404);
+  });
+});
+
+describe('admin handler — circuits', () => {
+  it('lists circuits from a scan of circuit items, with their state and counts', async () => {
+    dynamo.on(ScanCommand).resolves({
+      Items: [
+        circuitItem('reading-list', { state: 'FORCED_OPEN', reason: 'operator-forced-open' }),
+        circuitItem('recommendations', { state: 'OPEN', openUntil: Date.UTC(2099, 0, 1) }),
+      ],
+    });
+    const response = await call({ method: 'GET', resource: '/admin/circuits' });
+    expect(response.statusCode).toBe(200);
+    const circuits = response.json.circuits as { name: string; state: string }[];
+    expect(circuits.map(({ name, state }) => ({ name, state }))).toEqual([
+      { name: 'reading-list', state: 'FORCED_OPEN' },
+      { name: 'recommendations', state: 'OPEN' },
+    ]);
+    const [scan] = dynamo.commandCalls(ScanCommand);
+    expect(scan.args[0].input).toMatchObject({
+      TableName: TABLE,
+      ExpressionAttributeValues: { ':prefix': 'circuit#', ':sk': 'state' },
+    });
+    expect(auditLines()).toEqual([]); // reading is not audited
+  });
+
+  it('forces a circuit open with a conditional put on its version and audits it', async () => {
+    dynamo.on(GetCommand).resolves({ Item: circuitItem('recommendations') });
+    dynamo.on(PutCommand).resolves({});
+    const response = await call({
+      method: 'POST',
+      resource: '/admin/circuits/{name}/force-open',
+      pathParameters: { name: 'recommendations' },
+    });
+    expect(response.statusCode).toBe(200);
+    expect(response.json).toMatchObject({ name: 'recommendations', state: 'FORCED_OPEN' });
+    const puts = dynamo.commandCalls(PutCommand);
+    expect(puts).toHaveLength(1);
+    const input = puts[0].args[0].input;
+    expect(input).toMatchObject({
+      TableName: TABLE,
+      ConditionExpression: 'version = :expected',
+      ExpressionAttributeValues: { ':expected': 2 },
+      Item: {
+        pk: 'circuit#recommendations',
+        sk: 'state',
+        state: 'FORCED_OPEN',
+        version: 3,
+        reason: 'operator-forced-open',
+      },
+    });
+    expect(input.Item?.expiresAt).toBeUndefined(); // forced states never expire
+    const audits = auditLines();
+    expect(audits).toHaveLength(1);
+    expect(audits[0]).toMatchObject({
+      message: 'Admin action',
+      action: 'circuit.forceOpen',
+      target: 'recommendations',
+      sub: 'ops-1',
+      client_id: 'ops-console',
+      state: 'FORCED_OPEN',
+    });
+    expect(output.join('')).not.toContain(TOKEN);
+  });
+
+  it('forces a never-seen circuit closed (DISABLED), creating its item', async () => {
+    dynamo.on(GetCommand).resolves({});
+    dynamo.on(PutCommand).resolves({});
+    const response = await call({
+      method: 'POST',
+      resource: '/admin/circuits/{name}/force-closed',
+      pathParameters: { name: 'billing' },
+    });
+    expect(response.statusCode).toBe(200);
+    expect(response.json).toMatchObject({ name: 'billing', state: 'DISABLED', version: 1 });
+    const input = dynamo.commandCalls(PutCommand)[0].args[0].input;
+    expect(input.ConditionExpression).toBe('attribute_not_exists(pk) OR version = :expected');
+    expect(input.Item).toMatchObject({ pk: 'circuit#billing', state: 'DISABLED' });
+    expect(auditLines()[0]).toMatchObject({ action: 'circuit.forceClosed', target: 'billing' });
+  });
+
+  it('resets a forced circuit to CLOSED', async () => {
+    dynamo.on(GetCommand).resolves({ Item: circuitItem('billing', { state: 'FORCED_OPEN' }) });
+    dynamo.on(PutCommand).resolves({});
+    const response = await call({
+      method: 'POST',
+      resource: '/admin/circuits/{name}/reset',
+      pathParameters: { name: 'billing' },
+    });
+    expect(response.statusCode).toBe(200);
+    expect(response.json).toMatchObject({ state: 'CLOSED' });
+    expect(dynamo.commandCalls(PutCommand)[0].args[0].input.Item).toMatchObject({
+      state: 'CLOSED',
+      reason: 'operator-reset',
+    });
+    expect(auditLines()[0]).toMatchObject({ action: 'circuit.reset', state: 'CLOSED' });
+  });
+
+  it('writes nothing when resetting a circuit that is already pristine', async () => {
+    dynamo.on(GetCommand).resolves({});
+    const response = await call({
+      method: 'POST',
+      resource: '/admin/circuits/{name}/reset',
+      pathParameters: { name: 'billing' },
+    });
+    expect(response.statusCode).toBe(200);
+    expect(response.json).toMatchObject({ state: 'CLOSED', version: 0 });
+    expect(dynamo.commandCalls(PutCommand)).toHaveLength(0);
+    expect(dynamo.commandCalls(UpdateCommand)).toHaveLength(0);
+  });
+
+  it('re-reads and retries when another writer changed the circuit first', async () => {
+    dynamo
+      .on(GetCommand)
+      .resolvesOnce({ Item: circuitItem('billing', { version: 2 }) })
+      .resolves({ Item: circuitItem('billing', { version: 3, state: 'OPEN' }) });
+    dynamo
+      .on(PutCommand)
+      .rejectsOnce(
+        new ConditionalCheckFailedException({ message: 'condition failed', $metadata: {} }),
+      )
+      .resolves({});
+    const response = await call({
+      method: 'POST',
+      resource: '/admin/circuits/{name}/force-open',
+      pathParameters: { name: 'billing' },
+    });
+    expect(response.statusCode).toBe(200);
+    expect(response.json).toMatchObject({ state: 'FORCED_OPEN', version: 4 });
+    const puts = dynamo.commandCalls(PutCommand);
+    expect(puts.map((put) => put.args[0].input.ExpressionAttributeValues)).toEqual([
+      { ':expected': 2 },
+      { ':expected': 3 },
+    ]);
+  });
+
+  it.each([
+    ['a space', 'bad name'],
+    ['a slash', 'a/b'],
+    ['over 128 characters', 'x'.repeat(129)],
+  ])('refuses a circuit name with %s as a 400 problem pointing at /name', async (_what, name) => {
+    const response = await call({
+      method: 'POST',
+      resource: '/admin/circuits/{name}/force-open',
+      pathParameters: { name },
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json).toMatchObject({
+      status: 400,
+      errors: [expect.objectContaining({ pointer: '/name' })],
+    });
+    expect(dynamoCalls()).toBe(0);
+    expect(auditLines()).toEqual([]);
+  });
+
+  it('answers 500 without detail when DynamoDB fails, and audits nothing', async () => {
+    dynamo.on(GetCommand).rejects(new Error('ProvisionedThroughputExceeded at 10.0.0.1'));
+    const response = await call({
+      method: 'POST',
+      resource: '/admin/circuits/{name}/force-open',
+      pathParameters: { name: 'billing' },
+    });
+    expect(response.statusCode).toBe(500);
+    expect(response.body).not.toContain('10.0.0.1');
+    expect(auditLines()).toEqual([]);
+  });
+});
+
+describe('admin handler — faults', () => {
+  it('lists fault settings from a scan of fault items', async () => {
+    dynamo.on(ScanCommand).resolves({
+      Items: [
+        {
+          pk: 'fault#recommendations',
+          sk: 'config',
+          service: 'recommendations',
+          errorRate: 0.5,
+          latencyMs: 0,
+          updatedAt: '2030-01-01T00:00:00.000Z',
+        },
+      ],
+    });
+    const response = await call({ method: 'GET', resource: '/admin/faults' });
+    expect(response.statusCode).toBe(200);
+    expect(response.json).toEqual({
+      faults: [
+        {
+          service: 'recommendations',
+          errorRate: 0.5,
+          latencyMs: 0,
+          updatedAt: '2030-01-01T00:00:00.000Z',
+        },
+      ],
+    });
+    expect(dynamo.commandCalls(ScanCommand)[0].args[0].input).toMatchObject({
+      TableName: TABLE,
+      ExpressionAttributeValues: { ':prefix': 'fault#' },
+    });
+  });
+
+  it('writes the fault item on PUT, answers it, and audits who set what', async () => {
+    dynamo.on(PutCommand).resolves({});
+    const response = await call({
+      method: 'PUT',
+      resource: '/admin/faults/{service}',
+      pathParameters: { service: 'recommendations' },
+      body: { errorRate: 0.25, latencyMs: 300 },
+    });
+    expect(response.statusCode).toBe(200);
+    const puts = dynamo.commandCalls(PutCommand);
+    expect(puts).toHaveLength(1);
+    const input = puts[0].args[0].input;
+    expect(input).toEqual({
+      TableName: TABLE,
+      Item: {
+        pk: 'fault#recommendations',
+        sk: 'config',
+        service: 'recommendations',
+        errorRate: 0.25,
+        latencyMs: 300,
+        updatedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+      },
+    });
+    expect(response.json).toEqual({
+      service: 'recommendations',
+      errorRate: 0.25,
+      latencyMs: 300,
+      updatedAt: input.Item?.updatedAt,
+    });
+    const audits = auditLines();
+    expect(audits).toHaveLength(1);
+    expect(audits[0]).toMatchObject({
+      message: 'Admin action',
+      level: 'INFO',
+      action: 'faults.put',
+      target: 'recommendations',
+      sub: 'ops-1',
+      client_id: 'ops-console',
+      errorRate: 0.25,
+      latencyMs: 300,
+    });
+    expect(output.join('')).not.toContain(TOKEN);
+  });
+
+  it.each([
+    ['an errorRate above 1', { errorRate: 1.5, latencyMs: 0 }, '/errorRate'],
+    ['a negative errorRate', { errorRate: -0.1, latencyMs: 0 }, '/errorRate'],
+    ['a string errorRate', { errorRate: 'half', latencyMs: 0 }, '/errorRate'],
+    ['a latency above 30 s', { errorRate: 0, latencyMs: 30_001 }, '/latencyMs'],
+    ['a missing latencyMs', { errorRate: 0.1 }, '/latencyMs'],
+  ])('refuses %s with a 400 problem pointing at the field', async (_what, body, pointer) => {
+    const response = await call({
+      method: 'PUT',
+      resource: '/admin/faults/{service}',
+      pathParameters: { service: 'recommendations' },
+      body,
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.headers?.['content-type']).toBe('application/problem+json');
+    expect(response.json).toMatchObject({
+      status: 400,
+      errors: expect.arrayContaining([expect.objectContaining({ pointer })]),
+    });
+    expect(dynamo.commandCalls(PutCommand)).toHaveLength(0);
+    expect(auditLines()).toEqual([]);
+  });
+
+  it('refuses unknown fields in the body (strict schema)', async () => {
+    const response = await call({
+      method: 'PUT',
+      resource: '/admin/faults/{service}',
+      pathParameters: { service: 'recommendations' },
+      body: { errorRate: 0.1, latencyMs: 0, killSwitch: true },
+    });
+    expect(response.statusCode).toBe(400);
+    expect(dynamo.commandCalls(PutCommand)).toHaveLength(0);
+  });
+
+  it('refuses an invalid service name with a 400 pointing at /service', async () => {
+    const response = await call({
+      method: 'PUT',
+      resource: '/admin/faults/{service}',
+      pathParameters: { service: 'Recommendations!' },
+      body: { errorRate: 0.1, latencyMs: 0 },
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json).toMatchObject({
+      errors: [expect.objectContaining({ pointer: '/service' })],
+    });
+    expect(dynamo.commandCalls(PutCommand)).toHaveLength(0);
+  });
+
+  it('refuses a body that is not JSON with 415', async () => {
+    const response = await call({
+      method: 'PUT',
+      resource: '/admin/faults/{service}',
+      pathParameters: { service: 'recommendations' },
+      body: { errorRate: 0.1, latencyMs: 0 },
+      contentType: 'text/plain',
+    });
+    expect(response.statusCode).toBe(415);
+    expect(dynamo.commandCalls(PutCommand)).toHaveLength(0);
+  });
+});

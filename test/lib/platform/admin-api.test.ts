@@ -1,0 +1,246 @@
+import * as path from 'node:path';
+import { App, type CfnElement, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { ADMIN_SCOPE } from '../../../lib/platform/admin-api';
+import { MicroservicePlatform } from '../../../lib/platform/microservice-platform';
+import { Microservice } from '../../../lib/service/microservice';
+
+const FUNCTIONS = path.join(__dirname, '..', '..', '..', 'functions');
+const RECOMMENDATIONS_ENTRY = path.join(FUNCTIONS, 'services', 'recommendations', 'handler.ts');
+
+type Resource = { Type: string; Properties: Record<string, unknown> };
+
+const ADMIN_ROUTES = [
+  ['GET', '/admin/circuits'],
+  ['POST', '/admin/circuits/{name}/force-open'],
+  ['POST', '/admin/circuits/{name}/force-closed'],
+  ['POST', '/admin/circuits/{name}/reset'],
+  ['GET', '/admin/faults'],
+  ['PUT', '/admin/faults/{service}'],
+] as const;
+
+function synth(authorization?: false) {
+  // Bundling disabled: construct tests check the template, not the bundle.
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new Stack(app, 'AdminStack', {
+    env: { account: '123456789012', region: 'eu-west-1' },
+  });
+  const platform = new MicroservicePlatform(stack, 'Platform', {
+    platformName: 'shop',
+    authorization,
+    circuitBreaker: { minimumCalls: 5 },
+  });
+  new Microservice(stack, 'Recommendations', {
+    platform,
+    serviceName: 'recommendations',
+    entry: RECOMMENDATIONS_ENTRY,
+    routes: [{ method: 'GET', scopes: ['recommendations/read'] }],
+  });
+  const template = Template.fromStack(stack);
+  return {
+    stack,
+    platform,
+    template,
+    resources: template.toJSON().Resources as Record<string, Resource>,
+  };
+}
+
+let shared: ReturnType<typeof synth> | undefined;
+const withAuth = () => (shared ??= synth());
+
+const logicalId = (stack: Stack, element: { node: { defaultChild?: unknown } }) =>
+  stack.getLogicalId(element.node.defaultChild as CfnElement);
+
+/** `METHOD /full/path` → the method resource, walking the REST API's resource tree. */
+function methodsByRoute(resources: Record<string, Resource>): Map<string, Resource> {
+  const pathOf = (id: string): string => {
+    const resource = resources[id].Properties as { PathPart: string; ParentId: { Ref?: string } };
+    const parent = resource.ParentId.Ref ? pathOf(resource.ParentId.Ref) : '';
+    return `${parent}/${resource.PathPart}`;
+  };
+  const routes = new Map<string, Resource>();
+  for (const method of Object.values(resources)) {
+    if (method.Type !== 'AWS::ApiGateway::Method') continue;
+    const parent = (method.Properties.ResourceId as { Ref?: string }).Ref;
+    if (!parent) continue;
+    routes.set(`${method.Properties.HttpMethod as string} ${pathOf(parent)}`, method);
+  }
+  return routes;
+}
+
+function functionWithServiceName(resources: Record<string, Resource>, serviceName: string) {
+  return Object.entries(resources).filter(
+    ([, resource]) =>
+      resource.Type === 'AWS::Lambda::Function' &&
+      (resource.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)
+        ?.Variables?.POWERTOOLS_SERVICE_NAME === serviceName,
+  );
+}
+
+function tableActions(
+  resources: Record<string, Resource>,
+  roleLogicalId: string,
+  tableLogicalId: string,
+): string[] {
+  const actions = new Set<string>();
+  for (const policy of Object.values(resources)) {
+    if (policy.Type !== 'AWS::IAM::Policy') continue;
+    if (!(policy.Properties.Roles as { Ref: string }[]).some((role) => role.Ref === roleLogicalId))
+      continue;
+    const statements = (
+      policy.Properties.PolicyDocument as {
+        Statement: { Action: string | string[]; Resource: unknown; Effect: string }[];
+      }
+    ).Statement;
+    for (const statement of statements) {
+      const targets = [statement.Resource].flat();
+      if (
+        statement.Effect === 'Allow' &&
+        targets.some(
+          (target) =>
+            JSON.stringify(target) === JSON.stringify({ 'Fn::GetAtt': [tableLogicalId, 'Arn'] }),
+        )
+      ) {
+        for (const action of [statement.Action].flat()) actions.add(action);
+      }
+    }
+  }
+  return [...actions].sort();
+}
+
+describe('AdminApi', () => {
+  it('needs the scope platform/admin', () => {
+    expect(ADMIN_SCOPE).toBe('platform/admin');
+  });
+
+  it('adds one admin function pointed at the resilience table, without breaker settings', () => {
+    const { stack, platform, resources } = withAuth();
+    expect(platform.adminApi).toBeDefined();
+    const admins = functionWithServiceName(resources, 'platform-admin');
+    expect(admins).toHaveLength(1);
+    const [id, admin] = admins[0];
+    expect(id).toBe(logicalId(stack, platform.adminApi!.function.function));
+    const variables = (admin.Properties.Environment as { Variables: Record<string, unknown> })
+      .Variables;
+    expect(variables.RESILIENCE_TABLE_NAME).toEqual({
+      Ref: logicalId(stack, platform.resilience.table),
+    });
+    // Breaker settings are for services that call other services; the admin calls none.
+    expect(Object.keys(variables).filter((name) => name.startsWith('CIRCUIT_'))).toEqual([]);
+  });
+
+  it('grants the admin function Scan on the resilience table (services do not get it)', () => {
+    const { stack, platform, resources } = withAuth();
+    const table = logicalId(stack, platform.resilience.table);
+    const role = (
+      resources[logicalId(stack, platform.adminApi!.function.function)].Properties.Role as {
+        'Fn::GetAtt': [string, string];
+      }
+    )['Fn::GetAtt'][0];
+    const actions = tableActions(resources, role, table);
+    expect(actions).toContain('dynamodb:Scan');
+    expect(actions).not.toContain('dynamodb:DeleteItem');
+    expect(actions).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Scan',
+      'dynamodb:UpdateItem',
+    ]);
+
+    const [[, service]] = functionWithServiceName(resources, 'recommendations');
+    const serviceRole = (service.Properties.Role as { 'Fn::GetAtt': [string, string] })[
+      'Fn::GetAtt'
+    ][0];
+    expect(tableActions(resources, serviceRole, table)).not.toContain('dynamodb:Scan');
+  });
+
+  it.each(ADMIN_ROUTES)(
+    'mounts %s %s on the admin function, CUSTOM-authorized with an API key',
+    (method, route) => {
+      const { stack, platform, resources } = withAuth();
+      const found = methodsByRoute(resources).get(`${method} ${route}`);
+      expect(found, `${method} ${route} is mounted`).toBeDefined();
+      expect(found!.Properties).toMatchObject({
+        AuthorizationType: 'CUSTOM',
+        ApiKeyRequired: true,
+        AuthorizerId: { Ref: expect.any(String) },
+      });
+      const authorizer = resources[(found!.Properties.AuthorizerId as { Ref: string }).Ref];
+      expect(authorizer.Type).toBe('AWS::ApiGateway::Authorizer');
+      expect(authorizer.Properties.Type).toBe('REQUEST');
+      const adminId = logicalId(stack, platform.adminApi!.function.function);
+      expect(JSON.stringify(found!.Properties.Integration)).toContain(`"${adminId}"`);
+    },
+  );
+
+  it('mounts no other method under /admin', () => {
+    const { resources } = withAuth();
+    const adminRoutes = [...methodsByRoute(resources).keys()]
+      .filter((route) => route.split(' ')[1].startsWith('/admin'))
+      .sort();
+    expect(adminRoutes).toEqual(ADMIN_ROUTES.map(([m, r]) => `${m} ${r}`).sort());
+  });
+
+  it('lists every admin route with scope platform/admin in the authorizer ROUTE_SCOPES', () => {
+    const { resources } = withAuth();
+    const authorizers = Object.values(resources).filter(
+      (resource) =>
+        resource.Type === 'AWS::Lambda::Function' &&
+        (resource.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)
+          ?.Variables?.ROUTE_SCOPES !== undefined,
+    );
+    expect(authorizers).toHaveLength(1);
+    const raw = (authorizers[0].Properties.Environment as { Variables: Record<string, unknown> })
+      .Variables.ROUTE_SCOPES;
+    expect(typeof raw).toBe('string');
+    const rules = JSON.parse(raw as string) as {
+      method: string;
+      resource: string;
+      scopes: string[];
+    }[];
+    for (const [method, resource] of ADMIN_ROUTES) {
+      expect(rules).toContainEqual({ method, resource, scopes: ['platform/admin'] });
+    }
+    // The service's own route is still there with its own scope.
+    expect(rules).toContainEqual(
+      expect.objectContaining({ method: 'GET', scopes: ['recommendations/read'] }),
+    );
+  });
+
+  it('advertises platform/admin among the token service scopes', () => {
+    withAuth().template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          POWERTOOLS_SERVICE_NAME: 'token-service',
+          SCOPES_SUPPORTED: Match.stringLikeRegexp('(^| )platform/admin( |$)'),
+        }),
+      },
+    });
+  });
+});
+
+describe('MicroservicePlatform with authorization: false', () => {
+  it('has no admin API: no admin function, no /admin resource', () => {
+    const { platform, resources } = synth(false);
+    expect(platform.adminApi).toBeUndefined();
+    expect(platform.authorizationServer).toBeUndefined();
+    expect(functionWithServiceName(resources, 'platform-admin')).toEqual([]);
+    const adminResources = Object.values(resources).filter(
+      (resource) =>
+        resource.Type === 'AWS::ApiGateway::Resource' && resource.Properties.PathPart === 'admin',
+    );
+    expect(adminResources).toEqual([]);
+    expect(
+      [...methodsByRoute(resources).keys()].filter((route) => route.includes('/admin')),
+    ).toEqual([]);
+    // The resilience table is still there for the services' breakers.
+    expect(
+      Object.values(resources).filter(
+        (resource) =>
+          resource.Type === 'AWS::DynamoDB::Table' &&
+          JSON.stringify(resource.Properties).includes('"expiresAt"'),
+      ),
+    ).toHaveLength(1);
+  });
+});
