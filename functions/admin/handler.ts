@@ -9,6 +9,8 @@ import { createPowertools } from '../runtime/observability/powertools';
 import { CircuitAdmin } from '../runtime/resilience/circuit-admin';
 import { DynamoDbStateStore } from '../runtime/resilience/dynamodb-state-store';
 import { FaultSettingsSchema, FaultStore } from '../runtime/resilience/fault-injection';
+import { listServices } from '../runtime/discovery/admin-view';
+import { createServiceDiscoveryClient } from '../runtime/discovery/sdk-client';
 import { createServiceHandler, type RequestScope } from '../runtime/service/service-handler';
 
 const ADMIN_SCOPE = 'platform/admin';
@@ -21,6 +23,8 @@ const circuits = new CircuitAdmin({
   logger,
   metrics: powertools.metrics,
 });
+const serviceDiscovery = tracer.captureAWSv3Client(createServiceDiscoveryClient(process.env));
+const namespaceId = process.env.SERVICE_DISCOVERY_NAMESPACE_ID ?? '';
 const faults = new FaultStore(DynamoDBDocumentClient.from(dynamodb), tableName);
 
 const CircuitName = z.object({
@@ -68,6 +72,10 @@ export const handler = createServiceHandler({
     'POST /admin/circuits/{name}/force-open': circuitAction('forceOpen'),
     'POST /admin/circuits/{name}/force-closed': circuitAction('forceClosed'),
     'POST /admin/circuits/{name}/reset': circuitAction('reset'),
+    'GET /admin/services': async (_event, scope) => {
+      requireScopes(scope.caller, [ADMIN_SCOPE]);
+      return jsonResponse(200, { services: await listServices(serviceDiscovery, namespaceId) });
+    },
     'GET /admin/faults': async (_event, scope) => {
       requireScopes(scope.caller, [ADMIN_SCOPE]);
       return jsonResponse(200, { faults: await faults.list() });

@@ -36,6 +36,15 @@ export class DemoPlatformStack extends Stack {
         halfOpenSuccesses: 1,
         stateCacheTtl: Duration.millis(500),
       },
+      // Short, so a changed parameter or flag shows within seconds in the demo.
+      configCacheTtl: Duration.seconds(2),
+      healthProbeInterval: Duration.minutes(1),
+    });
+    this.platform.configuration.addFeatureFlags('features', {
+      recommendations: {
+        enabled: true,
+        description: 'reading-list asks recommendations to enrich its answer',
+      },
     });
     this.recommendations = new Microservice(this, 'Recommendations', {
       platform: this.platform,
@@ -47,6 +56,7 @@ export class DemoPlatformStack extends Stack {
       platform: this.platform,
       serviceName: 'reading-list',
       entry: path.join(props.functionsRoot, 'services', 'reading-list', 'handler.ts'),
+      config: { 'max-recommendations': '3' },
       routes: [
         { method: 'GET', scopes: ['reading-list/read'] },
         { method: 'POST', scopes: ['reading-list/write'] },

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { Construct } from 'constructs';
 import type { AuthorizationServer } from '../auth/authorization-server';
 import type { PlatformGateway } from '../gateway/platform-gateway';
+import type { ServiceRegistry } from '../discovery/service-registry';
 import type { ResilienceStore } from '../resilience/resilience-store';
 import { PlatformFunction } from '../service/platform-function';
 import type { MicroservicePlatform } from './microservice-platform';
@@ -14,11 +15,13 @@ export interface AdminApiProps {
   readonly gateway: PlatformGateway;
   readonly authorizationServer: AuthorizationServer;
   readonly resilience: ResilienceStore;
+  readonly registry: ServiceRegistry;
 }
 
 /**
  * The operators' API under `/admin` (scope `platform/admin`): every circuit with its state and
- * window counts, forced states, and fault injection per service.
+ * window counts, forced states, fault injection per service, and the registered services with
+ * their instances, attributes and health.
  */
 export class AdminApi extends Construct {
   readonly function: PlatformFunction;
@@ -30,9 +33,13 @@ export class AdminApi extends Construct {
       entry: path.join(__dirname, '..', '..', 'functions', 'admin', 'handler.ts'),
       serviceName: 'platform-admin',
       description: `Admin API of ${props.platform.platformName}`,
-      environment: { RESILIENCE_TABLE_NAME: props.resilience.tableName },
+      environment: {
+        RESILIENCE_TABLE_NAME: props.resilience.tableName,
+        SERVICE_DISCOVERY_NAMESPACE_ID: props.registry.namespace.namespaceId,
+      },
     });
     props.resilience.grantAdministration(this.function.function);
+    props.registry.grantRead(this.function.function);
     for (const [method, resource] of [
       ['GET', '/admin/circuits'],
       ['POST', '/admin/circuits/{name}/force-open'],
@@ -40,6 +47,7 @@ export class AdminApi extends Construct {
       ['POST', '/admin/circuits/{name}/reset'],
       ['GET', '/admin/faults'],
       ['PUT', '/admin/faults/{service}'],
+      ['GET', '/admin/services'],
     ] as const) {
       props.gateway.addRoute(method, resource, this.function.function, {
         authorizer: props.authorizationServer.protectRoute(method, resource, [ADMIN_SCOPE]),

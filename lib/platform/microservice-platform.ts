@@ -1,9 +1,11 @@
-import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import { AuthorizationServer, type AuthorizationServerOptions } from '../auth/authorization-server';
 import { PlatformGateway } from '../gateway/platform-gateway';
+import { PlatformConfiguration } from '../config/platform-configuration';
+import { ServiceRegistry } from '../discovery/service-registry';
 import { ResilienceStore } from '../resilience/resilience-store';
 import { AdminApi } from './admin-api';
 
@@ -60,6 +62,17 @@ export interface MicroservicePlatformProps {
    * @default - the runtime library's defaults
    */
   readonly circuitBreaker?: CircuitBreakerSettings;
+  /**
+   * How often the health control loop probes every service instance.
+   * @default Duration.minutes(1)
+   */
+  readonly healthProbeInterval?: Duration;
+  /**
+   * How long a function keeps a configuration value before reading it again: the longest an
+   * operator's change takes to show.
+   * @default Duration.seconds(30)
+   */
+  readonly configCacheTtl?: Duration;
 }
 
 /** Circuit-breaker settings, written into every service function's environment. */
@@ -129,6 +142,10 @@ export class MicroservicePlatform extends Construct {
   readonly metricsNamespace: string;
   /** The OAuth2 server and authorizer; undefined when built with `authorization: false`. */
   readonly authorizationServer?: AuthorizationServer;
+  /** Central configuration: SSM hierarchy and AppConfig. */
+  readonly configuration: PlatformConfiguration;
+  /** Service discovery (Cloud Map) and the health control loop. */
+  readonly registry: ServiceRegistry;
   /** Circuit state and injected faults, shared by every service. */
   readonly resilience: ResilienceStore;
   /** The operators' API under /admin; undefined without an authorization server. */
@@ -172,7 +189,18 @@ export class MicroservicePlatform extends Construct {
     this.resilience = new ResilienceStore(this, 'Resilience', {
       removalPolicy: this.removalPolicy,
     });
-    this.serviceEnvironment = circuitBreakerEnvironment(props.circuitBreaker ?? {});
+    this.serviceEnvironment = {
+      ...circuitBreakerEnvironment(props.circuitBreaker ?? {}),
+      CONFIG_MAX_AGE_SECONDS: String((props.configCacheTtl ?? Duration.seconds(30)).toSeconds()),
+    };
+    this.configuration = new PlatformConfiguration(this, 'Config', {
+      platformName: this.platformName,
+      stage: this.stage,
+    });
+    this.registry = new ServiceRegistry(this, 'Registry', {
+      platform: this,
+      probeInterval: props.healthProbeInterval,
+    });
     if (props.authorization !== false) {
       this.authorizationServer = new AuthorizationServer(this, 'Auth', {
         ...props.authorization,
@@ -184,6 +212,7 @@ export class MicroservicePlatform extends Construct {
         gateway: this.gateway,
         authorizationServer: this.authorizationServer,
         resilience: this.resilience,
+        registry: this.registry,
       });
     }
   }

@@ -1,4 +1,4 @@
-import { type CfnElement, type Duration, Stack, Validations } from 'aws-cdk-lib';
+import { type Duration, Stack } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -7,6 +7,7 @@ import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { MicroservicePlatform } from '../platform/microservice-platform';
+import { acknowledgeWildcardResource } from './nag-findings';
 import { PlatformFunction } from './platform-function';
 // The naming contract lives in the runtime library (no handler code, no dependencies), so the
 // construct that sets the variable and the function that reads it cannot drift apart.
@@ -68,6 +69,16 @@ export interface MicroserviceProps {
    * @default '1'
    */
   readonly version?: string;
+  /**
+   * Relative share of traffic of this instance among the service's healthy instances.
+   * @default 100
+   */
+  readonly weight?: number;
+  /**
+   * Plain configuration values, created as SSM parameters under `/{platform}/{stage}/{service}/`.
+   * @default - none
+   */
+  readonly config?: Record<string, string>;
 }
 
 const SERVICE_NAME = /^[a-z][a-z0-9-]{0,39}$/;
@@ -120,6 +131,8 @@ export class Microservice extends Construct {
         SERVICE_VERSION: this.version,
         TABLE_NAME: this.table.tableName,
         RESILIENCE_TABLE_NAME: props.platform.resilience.tableName,
+        SERVICE_DISCOVERY_NAMESPACE: props.platform.registry.namespace.namespaceName,
+        ...props.platform.configuration.environmentFor(props.serviceName),
         ...props.platform.serviceEnvironment,
         ...props.environment,
       },
@@ -128,6 +141,17 @@ export class Microservice extends Construct {
     this.logGroup = platformFunction.logGroup;
     this.table.grantReadWriteData(this.function);
     props.platform.resilience.grantBreakerAccess(this.function);
+    props.platform.configuration.grantServiceRead(this.function, props.serviceName);
+    for (const [name, value] of Object.entries(props.config ?? {})) {
+      props.platform.configuration.addParameter(name, value, { service: props.serviceName });
+    }
+    props.platform.registry.register({
+      serviceName: props.serviceName,
+      function: this.function,
+      basePath: this.basePath,
+      version: this.version,
+      weight: props.weight,
+    });
 
     this.addRoute({ method: 'GET', path: '/health', public: true });
     for (const route of props.routes ?? []) this.addRoute(route);
@@ -185,11 +209,12 @@ export class Microservice extends Construct {
    */
   addServiceDependency(target: Microservice): void {
     target.grantInvoke(this.function);
-    const targetId = Stack.of(target).getLogicalId(target.function.node.defaultChild as CfnElement);
-    Validations.of(this.function.role ?? this.function).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${targetId}.Arn>:*]`,
-      reason: `Invoke on ${target.serviceName}'s versions and aliases (the ARN's qualifier), and on no other function.`,
-    });
+    this.platform.registry.grantDiscover(this.function);
+    acknowledgeWildcardResource(
+      this.function.role ?? this.function,
+      `${target.function.functionArn}:*`,
+      `Invoke on ${target.serviceName}'s versions and aliases (the ARN's qualifier), and on no other function.`,
+    );
     this.function.addEnvironment(
       serviceFunctionEnvironmentName(target.serviceName),
       target.function.functionName,

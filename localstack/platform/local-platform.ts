@@ -12,6 +12,8 @@ import { nameResources } from './physical-names';
 import { provisionStack, type ProvisionedResource } from './provision';
 import { createDemoClients } from './demo-clients';
 import { LocalRequestAuthorizer } from './request-authorizer';
+import { LocalAppConfigDataApi } from './appconfig-data-api';
+import { startSchedules } from './schedules';
 import { runTriggers } from './triggers';
 import { readRestApis } from './rest-api-model';
 
@@ -61,6 +63,12 @@ export interface RunningPlatform {
   readonly provisioned: readonly ProvisionedResource[];
   stop(): Promise<void>;
 }
+
+/**
+ * The access key ID that signs as the local operator: invoking any function through the local
+ * Lambda API (e.g. the health control loop on demand). Functions sign with keys of their own.
+ */
+export const LOCAL_OPERATOR_ACCESS_KEY_ID = 'local-operator';
 
 /** The accounts IDs emulators use for their default credentials. */
 const LOCAL_ACCOUNT_ID = '123456789012';
@@ -114,6 +122,8 @@ export async function startLocalPlatform(
     const functionsByName = new Map<string, LocalFunction>();
     const callers = new Map<string, { roleLogicalId?: string; permissions: InvokePermissions }>();
     const lambdaApi = new LocalLambdaApi(functionsByName, (accessKeyId, target) => {
+      // The operator (you, with the CLI or an SDK) may invoke any function, as an admin could.
+      if (accessKeyId === LOCAL_OPERATOR_ACCESS_KEY_ID) return true;
       const caller = callers.get(accessKeyId ?? '');
       return (
         caller !== undefined &&
@@ -124,7 +134,15 @@ export async function startLocalPlatform(
     stoppers.push(() => lambdaApi.close());
 
     const provisioned: ProvisionedResource[] = [];
-    const deployed: { stack: StackArtifact; functions: Map<string, LocalFunction> }[] = [];
+    const deployed: {
+      stack: StackArtifact;
+      context: ResolutionContext;
+      functions: Map<string, LocalFunction>;
+    }[] = [];
+    // AppConfig's data plane is not in the emulator: a stand-in serves it from the stored versions.
+    const appConfigData = new LocalAppConfigDataApi(clientSettings);
+    const appConfigDataEndpoint = await appConfigData.listen();
+    stoppers.push(() => appConfigData.close());
     let served = false;
     let stage = 'prod';
     for (const stack of stacks) {
@@ -142,6 +160,7 @@ export async function startLocalPlatform(
         const local = localFunction(stack, logicalId, context, {
           emulatorEndpoint: emulator.endpoint,
           lambdaEndpoint,
+          appConfigDataEndpoint,
           logDir,
           echo: options.echoLogs ?? true,
           rewrite: (value) => apiUrls.reduce((text, url) => text.split(url).join(baseUrl), value),
@@ -156,7 +175,7 @@ export async function startLocalPlatform(
         });
         stoppers.push(() => local.stop());
       }
-      deployed.push({ stack, functions: functionsByLogicalId });
+      deployed.push({ stack, context, functions: functionsByLogicalId });
       if (!api || served) continue;
       if (others.length)
         process.stderr.write(
@@ -202,14 +221,13 @@ export async function startLocalPlatform(
     }
     for (const { stack, functions } of deployed) await runTriggers(stack, functions);
     const clients: PlatformClient[] = [];
-    for (const { stack } of deployed)
-      clients.push(
-        ...(await createDemoClients(
-          stack,
-          nameResources(stack, { region, accountId: LOCAL_ACCOUNT_ID }),
-          clientSettings,
-        )),
-      );
+    for (const { stack, context } of deployed) {
+      clients.push(...(await createDemoClients(stack, context, clientSettings)));
+    }
+    for (const { stack, functions } of deployed) {
+      for (const schedule of startSchedules(stack, functions, region))
+        stoppers.push(async () => schedule.stop());
+    }
 
     const platform: RunningPlatform = {
       baseUrl,
@@ -252,6 +270,7 @@ export function writePlatformFile(
     baseUrl: platform.baseUrl,
     awsEndpoint: platform.awsEndpoint,
     lambdaEndpoint: platform.lambdaEndpoint,
+    operatorAccessKeyId: LOCAL_OPERATOR_ACCESS_KEY_ID,
     region: platform.region,
     stage: platform.stage,
     logDir: platform.logDir,
@@ -261,6 +280,12 @@ export function writePlatformFile(
       label: definition.label,
       arn: definition.arn,
       logFile,
+      // What the function was configured with (resolved), less its local credentials.
+      environment: Object.fromEntries(
+        Object.entries(definition.environment).filter(
+          ([name]) => !/^AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN)$/.test(name),
+        ),
+      ),
     })),
     clients,
   };
@@ -277,6 +302,7 @@ function localFunction(
   settings: {
     emulatorEndpoint: string;
     lambdaEndpoint: string;
+    appConfigDataEndpoint: string;
     logDir: string;
     echo: boolean;
     rewrite: (value: string) => string;
@@ -313,6 +339,7 @@ function localFunction(
     AWS_SECRET_ACCESS_KEY: 'local',
     AWS_ENDPOINT_URL: settings.emulatorEndpoint,
     AWS_ENDPOINT_URL_LAMBDA: settings.lambdaEndpoint,
+    AWS_ENDPOINT_URL_APPCONFIGDATA: settings.appConfigDataEndpoint,
     AWS_LAMBDA_FUNCTION_NAME: functionName,
     AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memorySize),

@@ -2,6 +2,12 @@ import { createHash } from 'node:crypto';
 import type { StackArtifact } from './cloud-assembly';
 import type { ResolutionContext } from './intrinsics';
 
+/** Names the platform gave resources, which provisioners replace with the emulator's IDs. */
+export interface MutableResolutionContext extends ResolutionContext {
+  readonly refs: Map<string, string>;
+  readonly attributes: Map<string, string>;
+}
+
 export interface Environment {
   readonly region: string;
   readonly accountId: string;
@@ -12,7 +18,10 @@ export interface Environment {
  * when there is one, otherwise `{stack}-{logicalId}-{suffix}` (stable across runs, so a second
  * `npm start` against a persistent emulator finds the same tables).
  */
-export function nameResources(stack: StackArtifact, environment: Environment): ResolutionContext {
+export function nameResources(
+  stack: StackArtifact,
+  environment: Environment,
+): MutableResolutionContext {
   const refs = new Map<string, string>();
   const attributes = new Map<string, string>();
   const { region, accountId } = environment;

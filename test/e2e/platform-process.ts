@@ -15,7 +15,14 @@ export interface PlatformProcess {
     lambdaEndpoint: string;
     region: string;
     logDir: string;
-    functions: { functionName: string; logicalId: string; label: string; logFile: string }[];
+    functions: {
+      functionName: string;
+      logicalId: string;
+      label: string;
+      logFile: string;
+      environment: Record<string, string>;
+    }[];
+    operatorAccessKeyId: string;
     clients: unknown[];
   };
   /** Everything the process printed so far. */

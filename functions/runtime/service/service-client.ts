@@ -13,7 +13,13 @@ import {
 } from './internal-request';
 
 export type ServiceCallFailure =
-  'timeout' | 'function-error' | 'invalid-response' | 'status' | 'transport' | 'circuit-open';
+  | 'timeout'
+  | 'function-error'
+  | 'invalid-response'
+  | 'status'
+  | 'transport'
+  | 'circuit-open'
+  | 'no-instance';
 
 /** A call to another service that did not produce a usable answer. */
 export class ServiceCallError extends Error {
@@ -50,6 +56,17 @@ export interface ServiceClientOptions {
    * @default - none: one attempt with a timeout
    */
   readonly resilience?: ServiceClientResilience;
+  /**
+   * Finds the function of one instance of a service (service discovery with client-side load
+   * balancing).
+   * @default - the SERVICE_<NAME>_FUNCTION_NAME environment variable
+   */
+  readonly directory?: ServiceDirectory;
+}
+
+/** Where a logical service name leads: the function of one of its (healthy) instances. */
+export interface ServiceDirectory {
+  functionFor(service: string): Promise<string>;
 }
 
 export interface ServiceResponse<T> {
@@ -129,18 +146,29 @@ export class ServiceClient {
     return this.lambda;
   }
 
-  /** Calls another service of the platform by its logical name; the circuit is named after it. */
-  callService<T = unknown>(
+  /**
+   * Calls another service of the platform by its logical name: discovery picks the instance,
+   * and the circuit is named after the service (one circuit per callee, whatever the instance).
+   */
+  async callService<T = unknown>(
     service: string,
     operation: string,
     payload: unknown,
     context: ServiceCallContext,
     options: CallOptions<T> = {},
   ): Promise<ServiceResponse<T>> {
-    return this.call(serviceFunctionName(service), operation, payload, context, {
-      circuit: service,
-      ...options,
-    });
+    let functionName: string;
+    try {
+      functionName = this.options.directory
+        ? await this.options.directory.functionFor(service)
+        : serviceFunctionName(service);
+    } catch (error) {
+      const failure = new ServiceCallError(service, 'no-instance', describe(error), undefined, {
+        cause: error,
+      });
+      return this.withFallback(options, () => Promise.reject(failure));
+    }
+    return this.call(functionName, operation, payload, context, { circuit: service, ...options });
   }
 
   async call<T = unknown>(

@@ -66,6 +66,9 @@ export interface ServiceHandlerOptions {
   readonly allowAnonymousInternalCalls?: boolean;
 }
 
+/** The internal operation every service answers with its health report. */
+export const HEALTH_OPERATION = 'health';
+
 export type ServiceLambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
 
 /**
@@ -75,13 +78,17 @@ export type ServiceLambdaHandler = (event: unknown, context: Context) => Promise
  */
 export function createServiceHandler(options: ServiceHandlerOptions): ServiceLambdaHandler {
   const { logger, metrics, tracer } = options.powertools;
-  const healthRoute: RouteHandler = async () => {
+  const health = async () => {
     const report = await checkHealth(options.healthChecks ?? {}, {
       service: options.serviceName,
       version: options.version ?? process.env.SERVICE_VERSION ?? 'unknown',
     });
     if (report.status === 'DOWN')
       logger.warn('Health check failed', { components: report.components });
+    return report;
+  };
+  const healthRoute: RouteHandler = async () => {
+    const report = await health();
     return jsonResponse(report.status === 'UP' ? 200 : 503, report, {
       'cache-control': 'no-store',
     });
@@ -130,6 +137,12 @@ export function createServiceHandler(options: ServiceHandlerOptions): ServiceLam
     const request = parsed.data;
     logger.appendKeys({ correlation_id: request.correlationId, source_service: request.source });
     tracer.putAnnotation('correlationId', request.correlationId);
+    // The health control loop probes every instance directly, on nobody's behalf: the one
+    // operation that needs no caller, and it reveals only the health report.
+    if (request.operation === HEALTH_OPERATION) {
+      const report = await health();
+      return { status: report.status === 'UP' ? 200 : 503, payload: report };
+    }
     const operation = operations[request.operation];
     try {
       if (!request.caller && !options.allowAnonymousInternalCalls) {

@@ -5,8 +5,12 @@ import {
   DynamoDbStateStore,
 } from '../resilience/dynamodb-state-store';
 import { FaultInjector, FaultStore } from '../resilience/fault-injection';
+import { configReaderFromEnv } from '../config/config-env';
+import type { ConfigReader } from '../config/config-reader';
 import { createPowertools, type Powertools } from '../observability/powertools';
-import { ServiceClient } from './service-client';
+import { DiscoveryLookupError, discoveryClientFromEnv } from '../discovery/discovery-client';
+import { ServiceClient, type ServiceDirectory } from './service-client';
+import { serviceFunctionName } from './service-directory';
 
 /** Everything a service function shares with every other, wired from its environment. */
 export interface ServiceRuntime {
@@ -16,6 +20,8 @@ export interface ServiceRuntime {
   readonly services: ServiceClient;
   /** Faults an operator injected into this service; undefined without a resilience table. */
   readonly faults?: FaultInjector;
+  /** Central configuration (SSM hierarchy, AppConfig); undefined without CONFIG_SERVICE_PATH. */
+  readonly config?: ConfigReader;
 }
 
 export interface ServiceRuntimeOptions {
@@ -43,6 +49,7 @@ export function createServiceRuntime(
     : undefined;
   const services = new ServiceClient({
     source: serviceName,
+    directory: env.SERVICE_DISCOVERY_NAMESPACE ? discoveryDirectory(env, powertools) : undefined,
     timeoutMs: options.callTimeoutMs ?? 2000,
     resilience:
       tableName && dynamodb
@@ -64,5 +71,37 @@ export function createServiceRuntime(
           store: new FaultStore(DynamoDBDocumentClient.from(dynamodb), tableName),
         })
       : undefined;
-  return { serviceName, powertools, services, faults };
+  const config = env.CONFIG_SERVICE_PATH
+    ? configReaderFromEnv(env, { logger: powertools.logger, metrics: powertools.metrics })
+    : undefined;
+  return { serviceName, powertools, services, faults, config };
+}
+
+/**
+ * Services by logical name through Cloud Map: a weighted choice among healthy instances, cached
+ * briefly. When Cloud Map cannot be asked at all and nothing is cached, the function named in the
+ * environment at deploy time (if any) still serves, so discovery never becomes the single point
+ * of failure it replaces.
+ */
+function discoveryDirectory(env: NodeJS.ProcessEnv, powertools: Powertools): ServiceDirectory {
+  const discovery = discoveryClientFromEnv(env, {
+    logger: powertools.logger,
+    metrics: powertools.metrics,
+  });
+  return {
+    async functionFor(service) {
+      try {
+        return (await discovery.choose(service)).functionName;
+      } catch (error) {
+        if (error instanceof DiscoveryLookupError) {
+          try {
+            return serviceFunctionName(service, env);
+          } catch {
+            // no static fallback either: report the discovery failure
+          }
+        }
+        throw error;
+      }
+    },
+  };
 }

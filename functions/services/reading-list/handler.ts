@@ -27,6 +27,30 @@ const AddBook = z.object({
   author: z.string().trim().min(1).max(300).optional(),
 });
 
+const MaxRecommendations = z.number().int().min(0).max(10);
+const DEFAULT_MAX_RECOMMENDATIONS = 3;
+
+/**
+ * How many recommendations to ask for, and whether to ask at all: central configuration, read
+ * through the runtime's cache, so an operator's change takes effect within the cache age. A
+ * configuration that cannot be read falls back to the defaults (the reader already logged why).
+ */
+async function recommendationSettings(): Promise<{ enabled: boolean; limit: number }> {
+  const config = runtime.config;
+  if (!config) return { enabled: true, limit: DEFAULT_MAX_RECOMMENDATIONS };
+  const [enabled, limit] = await Promise.all([
+    config.featureFlag('features', 'recommendations', { default: true }).catch((error: unknown) => {
+      logger.error('Feature flags unavailable, recommendations stay on', error as Error);
+      return true;
+    }),
+    config.parameter('max-recommendations', MaxRecommendations).catch((error: unknown) => {
+      logger.error('max-recommendations unavailable, using the default', error as Error);
+      return DEFAULT_MAX_RECOMMENDATIONS;
+    }),
+  ]);
+  return { enabled, limit };
+}
+
 interface Recommendations {
   readonly recommendations: unknown[] | null;
 }
@@ -35,6 +59,7 @@ interface Recommendations {
 export const RECOMMENDATIONS_FALLBACK_NOTICE =
   'Recommendations are under maintenance; your reading list is complete.';
 
+export const RECOMMENDATIONS_OFF_NOTICE = 'Recommendations are switched off.';
 export const RECOMMENDATIONS_FORBIDDEN_NOTICE =
   'Recommendations need the recommendations/read scope.';
 
@@ -43,18 +68,34 @@ export const handler = createServiceHandler({
   powertools: runtime.powertools,
   faults: runtime.faults,
   afterInvocation: () => runtime.services.flush(),
-  healthChecks: { table: tableHealthCheck(dynamodb, tableName) },
+  healthChecks: {
+    table: tableHealthCheck(dynamodb, tableName),
+    ...(runtime.config ? { config: runtime.config.healthCheck() } : {}),
+  },
   routes: {
     [`GET /${SERVICE}`]: async (event, scope) => {
       requireScopes(scope.caller, ['reading-list/read']);
       const { userId } = parseInput(ListQuery, event.queryStringParameters ?? {}, 'query');
       const books = await repository.list(userId);
+      const settings = await recommendationSettings();
+      if (!settings.enabled || settings.limit === 0) {
+        logger.info('Reading list served', {
+          books: books.length,
+          recommendations: 'switched off',
+        });
+        return jsonResponse(200, {
+          userId,
+          books,
+          recommendations: null,
+          notice: RECOMMENDATIONS_OFF_NOTICE,
+        });
+      }
       let answer: { payload: Recommendations; fallback?: string };
       try {
         answer = await runtime.services.callService<Recommendations>(
           'recommendations',
           'recommend',
-          { userId, readBookIds: books.map((book) => book.bookId), limit: 3 },
+          { userId, readBookIds: books.map((book) => book.bookId), limit: settings.limit },
           scope,
           {
             idempotent: true,

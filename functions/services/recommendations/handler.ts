@@ -1,14 +1,17 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
 import { requireScopes } from '../../runtime/auth/scopes';
 import { jsonResponse } from '../../runtime/http/json';
 import { parseInput } from '../../runtime/http/validation';
 import { createServiceHandler } from '../../runtime/service/service-handler';
 import { createServiceRuntime } from '../../runtime/service/service-runtime';
+import { tableHealthCheck } from '../../runtime/service/table-health';
 import { recommend } from './catalog';
 
 const SERVICE = 'recommendations';
 const runtime = createServiceRuntime(SERVICE);
 const { powertools } = runtime;
+const dynamodb = powertools.tracer.captureAWSv3Client(new DynamoDBClient({}));
 
 const RecommendQuery = z.object({
   limit: z.coerce.number().int().min(1).max(10).default(3),
@@ -25,6 +28,7 @@ export const handler = createServiceHandler({
   serviceName: SERVICE,
   powertools,
   faults: runtime.faults,
+  healthChecks: { table: tableHealthCheck(dynamodb, process.env.TABLE_NAME ?? '') },
   routes: {
     [`GET /${SERVICE}`]: async (event, scope) => {
       requireScopes(scope.caller, ['recommendations/read']);
