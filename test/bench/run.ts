@@ -6,9 +6,10 @@
 import { run as authorizer } from './authorizer.bench';
 import { run as bundleSize } from './bundle-size.bench';
 import { run as circuitBreaker } from './circuit-breaker.bench';
+import { run as configDiscovery } from './config-discovery.bench';
 
 async function main(): Promise<void> {
-  for (const bench of [bundleSize, circuitBreaker, authorizer]) {
+  for (const bench of [bundleSize, circuitBreaker, authorizer, configDiscovery]) {
     for (const line of await bench()) console.log(line);
   }
 }
