@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   AppConfigClient,
   GetApplicationCommand,
@@ -11,7 +10,7 @@ import {
   ListHostedConfigurationVersionsCommand,
   type AppConfigClientConfig,
 } from '@aws-sdk/client-appconfig';
-import { readBody, send } from './http-util';
+import { readBody, send, closeServer, listenOnLoopback } from './http-util';
 
 /** How long a configuration token stays usable, as in AWS. */
 const TOKEN_LIFETIME_MS = 24 * 60 * 60 * 1000;
@@ -125,18 +124,12 @@ export class LocalAppConfigDataApi {
         answerError(response, failure);
       });
     });
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(port, '127.0.0.1', () => resolve());
-    });
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return listenOnLoopback(this.server, port);
   }
 
   async close(): Promise<void> {
     this.controlPlane.destroy();
-    if (!this.server) return;
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+    await closeServer(this.server);
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {

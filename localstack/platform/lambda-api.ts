@@ -1,6 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { readBody, send } from './http-util';
+import { readBody, send, closeServer, listenOnLoopback } from './http-util';
 import type { LocalFunction } from './lambda-runtime';
 
 /** Lambda's synchronous payload limit. */
@@ -28,17 +27,11 @@ export class LocalLambdaApi {
         lambdaError(response, 500, 'ServiceException', `Local Lambda API failed: ${error.message}`);
       });
     });
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(port, '127.0.0.1', () => resolve());
-    });
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return listenOnLoopback(this.server, port);
   }
 
   async close(): Promise<void> {
-    if (!this.server) return;
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+    await closeServer(this.server);
   }
 
   /** Finds a function by name, full or partial ARN, with an optional `$LATEST` qualifier. */

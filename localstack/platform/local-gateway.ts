@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { renderGatewayResponse } from './gateway-responses';
-import { readBody, send } from './http-util';
+import { readBody, send, closeServer, listenOnLoopback } from './http-util';
 import type { LocalFunction } from './lambda-runtime';
 import { buildProxyEvent, type ApiContext } from './proxy-event';
 import type { LocalRequestAuthorizer } from './request-authorizer';
@@ -54,17 +53,11 @@ export class LocalGateway {
         );
       });
     });
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(port, '127.0.0.1', () => resolve());
-    });
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return listenOnLoopback(this.server, port);
   }
 
   async close(): Promise<void> {
-    if (!this.server) return;
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+    await closeServer(this.server);
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {

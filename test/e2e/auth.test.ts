@@ -2,13 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPlatformProcess, type PlatformProcess } from './platform-process';
-
-interface DemoClient {
-  clientId: string;
-  clientSecret: string;
-  scopes: string[];
-}
+import { startPlatformProcess, type DemoClient, type PlatformProcess } from './platform-process';
 
 let platform: PlatformProcess;
 const issuedTokens: string[] = [];

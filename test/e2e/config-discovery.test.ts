@@ -16,12 +16,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPlatformProcess, type PlatformProcess } from './platform-process';
-
-interface DemoClient {
-  clientId: string;
-  clientSecret: string;
-}
+import { requestToken, startPlatformProcess, type PlatformProcess } from './platform-process';
 
 interface Answer {
   recommendations: unknown[] | null;
@@ -44,19 +39,6 @@ let aws: {
 
 const PARAMETER = '/msa-demo/dev/reading-list/max-recommendations';
 const auth = (token: string) => ({ authorization: `Bearer ${token}` });
-
-async function tokenFor(clientId: string): Promise<string> {
-  const client = (platform.document.clients as DemoClient[]).find((c) => c.clientId === clientId)!;
-  const response = await fetch(`${platform.baseUrl}/oauth2/token`, {
-    method: 'POST',
-    headers: {
-      authorization: `Basic ${Buffer.from(`${clientId}:${client.clientSecret}`).toString('base64')}`,
-      'content-type': 'application/x-www-form-urlencoded',
-    },
-    body: 'grant_type=client_credentials',
-  });
-  return ((await response.json()) as { access_token: string }).access_token;
-}
 
 async function readingList(): Promise<Answer> {
   const response = await fetch(`${platform.baseUrl}/reading-list?userId=linus`, {
@@ -112,8 +94,8 @@ beforeAll(async () => {
     region: 'us-east-1',
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
   };
-  admin = await tokenFor('demo-admin');
-  reader = await tokenFor('demo-full');
+  admin = await requestToken(platform, 'demo-admin');
+  reader = await requestToken(platform, 'demo-full');
 });
 
 afterAll(async () => {

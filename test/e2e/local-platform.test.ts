@@ -4,42 +4,21 @@ import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPlatformProcess, type PlatformProcess } from './platform-process';
+import {
+  demoClient,
+  requestToken,
+  startPlatformProcess,
+  type PlatformProcess,
+} from './platform-process';
 
 let platform: PlatformProcess;
 let fullToken: string;
-
-interface DemoClient {
-  clientId: string;
-  clientSecret: string;
-  scopes: string[];
-}
-
-function client(clientId: string): DemoClient {
-  const found = (platform.document.clients as DemoClient[]).find((c) => c.clientId === clientId);
-  if (!found) throw new Error(`platform.json lists no client ${clientId}`);
-  return found;
-}
-
-async function tokenFor(clientId: string): Promise<string> {
-  const { clientSecret } = client(clientId);
-  const response = await fetch(`${platform.baseUrl}/oauth2/token`, {
-    method: 'POST',
-    headers: {
-      authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`,
-      'content-type': 'application/x-www-form-urlencoded',
-    },
-    body: 'grant_type=client_credentials',
-  });
-  expect(response.status).toBe(200);
-  return ((await response.json()) as { access_token: string }).access_token;
-}
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 beforeAll(async () => {
   platform = await startPlatformProcess({}, mkdtempSync(path.join(tmpdir(), 'msa-e2e-')));
-  fullToken = await tokenFor('demo-full');
+  fullToken = await requestToken(platform, 'demo-full');
 });
 
 afterAll(async () => {
@@ -64,14 +43,16 @@ describe('the local platform (npm start)', () => {
     expect(platform.document.baseUrl).toBe(platform.baseUrl);
     expect(platform.document.awsEndpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(platform.document.region).toBe('us-east-1');
-    expect(client('demo-full').scopes.sort()).toEqual([
+    expect(demoClient(platform, 'demo-full').scopes.sort()).toEqual([
       'reading-list/read',
       'reading-list/write',
       'recommendations/read',
     ]);
-    expect(client('demo-none').scopes).toEqual([]);
-    expect(client('demo-admin').scopes).toContain('platform/admin');
-    expect(client('demo-full').clientSecret).not.toBe(client('demo-none').clientSecret);
+    expect(demoClient(platform, 'demo-none').scopes).toEqual([]);
+    expect(demoClient(platform, 'demo-admin').scopes).toContain('platform/admin');
+    expect(demoClient(platform, 'demo-full').clientSecret).not.toBe(
+      demoClient(platform, 'demo-none').clientSecret,
+    );
   });
 
   it('answers GET /reading-list/health with 200 JSON that reports its table', async () => {

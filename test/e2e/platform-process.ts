@@ -76,3 +76,32 @@ export function startPlatformProcess(
     );
   });
 }
+
+export interface DemoClient {
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly scopes: string[];
+}
+
+/** A demo client from platform.json. */
+export function demoClient(platform: PlatformProcess, clientId: string): DemoClient {
+  const found = (platform.document.clients as DemoClient[]).find((c) => c.clientId === clientId);
+  if (!found) throw new Error(`platform.json lists no client ${clientId}`);
+  return found;
+}
+
+/** An access token for a demo client (client_credentials, client_secret_basic). */
+export async function requestToken(platform: PlatformProcess, clientId: string): Promise<string> {
+  const { clientSecret } = demoClient(platform, clientId);
+  const response = await fetch(`${platform.baseUrl}/oauth2/token`, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: 'grant_type=client_credentials',
+  });
+  if (response.status !== 200)
+    throw new Error(`token request for ${clientId} answered ${response.status}`);
+  return ((await response.json()) as { access_token: string }).access_token;
+}

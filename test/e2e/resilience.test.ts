@@ -2,12 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPlatformProcess, type PlatformProcess } from './platform-process';
-
-interface DemoClient {
-  clientId: string;
-  clientSecret: string;
-}
+import { requestToken, startPlatformProcess, type PlatformProcess } from './platform-process';
 
 interface ReadingListAnswer {
   recommendations: unknown[] | null;
@@ -24,19 +19,6 @@ interface CircuitSummary {
 let platform: PlatformProcess;
 let admin: string;
 let reader: string;
-
-async function tokenFor(clientId: string): Promise<string> {
-  const client = (platform.document.clients as DemoClient[]).find((c) => c.clientId === clientId)!;
-  const response = await fetch(`${platform.baseUrl}/oauth2/token`, {
-    method: 'POST',
-    headers: {
-      authorization: `Basic ${Buffer.from(`${clientId}:${client.clientSecret}`).toString('base64')}`,
-      'content-type': 'application/x-www-form-urlencoded',
-    },
-    body: 'grant_type=client_credentials',
-  });
-  return ((await response.json()) as { access_token: string }).access_token;
-}
 
 const auth = (token: string) => ({ authorization: `Bearer ${token}` });
 
@@ -86,8 +68,8 @@ beforeAll(async () => {
     {},
     mkdtempSync(path.join(tmpdir(), 'msa-e2e-resilience-')),
   );
-  admin = await tokenFor('demo-admin');
-  reader = await tokenFor('demo-full');
+  admin = await requestToken(platform, 'demo-admin');
+  reader = await requestToken(platform, 'demo-full');
 });
 
 afterAll(async () => {
