@@ -8,7 +8,9 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { captureOutput } from '../../support/captured-output';
+import { gatewayEvent } from '../../support/events';
 
 const TABLE = 'shop-resilience';
 const TOKEN = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJvcHMtMSJ9.c2lnbmF0dXJl';
@@ -71,24 +73,14 @@ function event(init: {
 }): APIGatewayProxyEvent {
   const headers: Record<string, string> = { Authorization: `Bearer ${TOKEN}` };
   if (init.contentType !== null) headers['content-type'] = init.contentType ?? 'application/json';
-  return {
-    httpMethod: init.method,
+  return gatewayEvent({
+    method: init.method,
     resource: init.resource,
-    path: init.resource,
     headers,
-    multiValueHeaders: {},
     body: init.body === undefined ? null : JSON.stringify(init.body),
-    isBase64Encoded: false,
-    pathParameters: init.pathParameters ?? null,
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
-    stageVariables: null,
-    requestContext: {
-      requestId: 'gw-req-1',
-      stage: 'prod',
-      authorizer: init.authorizer === undefined ? ADMIN : init.authorizer,
-    } as unknown as APIGatewayProxyEvent['requestContext'],
-  };
+    pathParameters: init.pathParameters,
+    requestContext: { authorizer: init.authorizer === undefined ? ADMIN : init.authorizer },
+  });
 }
 
 async function call(init: Parameters<typeof event>[0]) {
@@ -123,38 +115,13 @@ const ROUTES: Parameters<typeof event>[0][] = [
   },
 ];
 
-let output: string[] = [];
-let restoreOutput: () => void = () => undefined;
+const output = captureOutput();
+const { logLines } = output;
 
 beforeEach(() => {
   dynamo.reset();
-  output = [];
-  const out = process.stdout.write.bind(process.stdout);
-  const err = process.stderr.write.bind(process.stderr);
-  const record = (chunk: unknown) => {
-    output.push(
-      typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'),
-    );
-    return true;
-  };
-  process.stdout.write = record as typeof process.stdout.write;
-  process.stderr.write = record as typeof process.stderr.write;
-  restoreOutput = () => {
-    process.stdout.write = out;
-    process.stderr.write = err;
-  };
 });
 
-afterEach(() => restoreOutput());
-
-function logLines(): Record<string, unknown>[] {
-  return output
-    .join('')
-    .split('\n')
-    .filter((line) => line.trim().startsWith('{'))
-    .map((line) => JSON.parse(line) as Record<string, unknown>)
-    .filter((line) => 'level' in line);
-}
 const auditLines = () => logLines().filter((line) => line.audit === true);
 
 const dynamoCalls = () => dynamo.calls().length;
@@ -274,7 +241,7 @@ describe('admin handler — circuits', () => {
       client_id: 'ops-console',
       state: 'FORCED_OPEN',
     });
-    expect(output.join('')).not.toContain(TOKEN);
+    expect(output.text()).not.toContain(TOKEN);
   });
 
   it('forces a never-seen circuit closed (DISABLED), creating its item', async () => {
@@ -453,7 +420,7 @@ describe('admin handler — faults', () => {
       errorRate: 0.25,
       latencyMs: 300,
     });
-    expect(output.join('')).not.toContain(TOKEN);
+    expect(output.text()).not.toContain(TOKEN);
   });
 
   it.each([

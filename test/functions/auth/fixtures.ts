@@ -3,6 +3,8 @@ import { importJWK, SignJWT, type JWTPayload, type JWTHeaderParameters } from 'j
 import { createPowertools } from '../../../functions/runtime/observability/powertools';
 import type { KeyDocument, StoredKey } from '../../../functions/runtime/auth/key-store';
 import { rotateKeys } from '../../../functions/auth/rotation/rotate';
+import { interceptOutput } from '../../support/captured-output';
+import { gatewayEvent } from '../../support/events';
 
 process.env.POWERTOOLS_LOG_LEVEL ??= 'DEBUG';
 process.env.POWERTOOLS_METRICS_NAMESPACE ??= 'Test';
@@ -66,25 +68,19 @@ export function proxyEvent(init: {
   stage?: string;
   pathParameters?: Record<string, string>;
 }): APIGatewayProxyEvent {
-  const stage = init.stage ?? 'prod';
-  return {
-    httpMethod: init.method ?? 'GET',
+  return gatewayEvent({
+    method: init.method,
     resource: init.resource,
-    path: init.resource,
-    headers: init.headers ?? {},
-    multiValueHeaders: {},
-    body: init.body ?? null,
-    isBase64Encoded: init.isBase64Encoded ?? false,
-    pathParameters: init.pathParameters ?? null,
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
-    stageVariables: null,
+    headers: init.headers,
+    body: init.body,
+    isBase64Encoded: init.isBase64Encoded,
+    pathParameters: init.pathParameters,
     requestContext: {
       domainName: init.domainName ?? 'abc123defg.execute-api.eu-west-1.amazonaws.com',
-      stage,
+      stage: init.stage ?? 'prod',
       requestId: 'req-1',
-    } as APIGatewayProxyEvent['requestContext'],
-  };
+    },
+  });
 }
 
 export function authorizerEvent(
@@ -112,35 +108,7 @@ export function authorizerEvent(
   } as APIGatewayRequestAuthorizerEvent;
 }
 
-/** Captures everything written to stdout/stderr and console while `fn` runs. */
+/** Captures everything written to stdout/stderr and console until `restore()` is called. */
 export function captureOutput(): { lines: string[]; restore: () => void } {
-  const lines: string[] = [];
-  const out = process.stdout.write.bind(process.stdout);
-  const err = process.stderr.write.bind(process.stderr);
-  const record = (chunk: unknown) => {
-    lines.push(
-      typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'),
-    );
-    return true;
-  };
-  process.stdout.write = record as typeof process.stdout.write;
-  process.stderr.write = record as typeof process.stderr.write;
-  const originals = {
-    log: console.log,
-    info: console.info,
-    warn: console.warn,
-    error: console.error,
-    debug: console.debug,
-  };
-  for (const name of Object.keys(originals) as (keyof typeof originals)[]) {
-    console[name] = (...args: unknown[]) => void lines.push(args.map(String).join(' '));
-  }
-  return {
-    lines,
-    restore: () => {
-      process.stdout.write = out;
-      process.stderr.write = err;
-      Object.assign(console, originals);
-    },
-  };
+  return interceptOutput({ console: true });
 }

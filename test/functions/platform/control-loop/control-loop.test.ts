@@ -10,9 +10,10 @@ import {
   UpdateInstanceCustomHealthStatusCommand,
 } from '@aws-sdk/client-servicediscovery';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { createHealthControlLoop } from '../../../../functions/platform/control-loop/control-loop';
 import { ManualClock } from '../../../../functions/runtime/resilience/clock';
+import { captureOutput } from '../../../support/captured-output';
 
 const credentials = { accessKeyId: 'x', secretAccessKey: 'y' };
 const serviceDiscovery = new ServiceDiscoveryClient({ region: 'eu-west-1', credentials });
@@ -42,18 +43,7 @@ const down = {
 } as unknown as InvokeCommandOutput;
 
 let clock: ManualClock;
-let output: string[] = [];
-let restore: () => void = () => undefined;
-
-function jsonLines(): Record<string, unknown>[] {
-  return output
-    .join('')
-    .split('\n')
-    .filter((line) => line.trim().startsWith('{'))
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
-}
-const logLines = () => jsonLines().filter((line) => 'level' in line);
-const metricLines = () => jsonLines().filter((line) => '_aws' in line);
+const { logLines, metricLines } = captureOutput();
 
 /**
  * The namespace of these tests: `orders` (two instances, v1 healthy and answering UP, v2
@@ -133,22 +123,7 @@ beforeEach(() => {
   cloudMap.reset();
   lambdaMock.reset();
   clock = new ManualClock();
-  output = [];
-  const out = process.stdout.write.bind(process.stdout);
-  const err = process.stderr.write.bind(process.stderr);
-  const record = (chunk: unknown) => {
-    output.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString());
-    return true;
-  };
-  process.stdout.write = record as typeof process.stdout.write;
-  process.stderr.write = record as typeof process.stderr.write;
-  restore = () => {
-    process.stdout.write = out;
-    process.stderr.write = err;
-  };
 });
-
-afterEach(() => restore());
 
 describe('createHealthControlLoop', () => {
   it('probes every instance and returns the verdicts with what Cloud Map held before', async () => {

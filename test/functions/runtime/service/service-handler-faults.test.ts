@@ -2,7 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { jsonResponse } from '../../../../functions/runtime/http/json';
 import type { Powertools } from '../../../../functions/runtime/observability/powertools';
 import { ManualClock } from '../../../../functions/runtime/resilience/clock';
@@ -15,6 +15,8 @@ import {
   createServiceHandler,
   type ServiceHandlerOptions,
 } from '../../../../functions/runtime/service/service-handler';
+import { captureOutput } from '../../../support/captured-output';
+import { gatewayEvent as baseGatewayEvent, internalEvent } from '../../../support/events';
 
 const SERVICE = 'orders';
 
@@ -41,72 +43,18 @@ function powertools(): Powertools {
   };
 }
 
-function gatewayEvent(resource: string, method = 'GET'): APIGatewayProxyEvent {
-  return {
-    httpMethod: method,
+const gatewayEvent = (resource: string, method = 'GET'): APIGatewayProxyEvent =>
+  baseGatewayEvent({
+    method,
     resource,
-    path: resource,
     headers: { 'x-correlation-id': 'corr-gw-1' },
-    multiValueHeaders: {},
-    body: null,
-    isBase64Encoded: false,
-    pathParameters: null,
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
-    stageVariables: null,
     requestContext: {
-      requestId: 'gw-req-1',
-      stage: 'prod',
       authorizer: { sub: 'user-7', clientId: 'reader', scope: 'orders/read' },
-    } as unknown as APIGatewayProxyEvent['requestContext'],
-  };
-}
-
-function internalEvent(overrides: Record<string, unknown> = {}) {
-  return {
-    type: INTERNAL_REQUEST_TYPE,
-    source: 'reading-list',
-    operation: 'lookup',
-    correlationId: 'corr-internal-1',
-    caller: { sub: 'user-7', clientId: 'reader', scopes: ['orders/read'] },
-    payload: { orderId: 'o-1' },
-    ...overrides,
-  };
-}
+    },
+  });
 
 /** Everything written to stdout/stderr (Powertools writes one JSON object per line). */
-let output: string[] = [];
-let restore: () => void = () => undefined;
-
-beforeEach(() => {
-  output = [];
-  const out = process.stdout.write.bind(process.stdout);
-  const err = process.stderr.write.bind(process.stderr);
-  const record = (chunk: unknown) => {
-    output.push(
-      typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'),
-    );
-    return true;
-  };
-  process.stdout.write = record as typeof process.stdout.write;
-  process.stderr.write = record as typeof process.stderr.write;
-  restore = () => {
-    process.stdout.write = out;
-    process.stderr.write = err;
-  };
-});
-
-afterEach(() => restore());
-
-function jsonLines(): Record<string, unknown>[] {
-  return output
-    .join('')
-    .split('\n')
-    .filter((line) => line.trim().startsWith('{'))
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
-}
-const logLines = () => jsonLines().filter((line) => 'level' in line);
-const metricLines = () => jsonLines().filter((line) => '_aws' in line);
+const { logLines, metricLines } = captureOutput();
 
 /** A fault source the test controls, counting how often it is applied. */
 class Faults {

@@ -2,19 +2,21 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { jsonResponse } from '../../../../functions/runtime/http/json';
 import { forbidden, ProblemError } from '../../../../functions/runtime/http/problem';
 import type { Powertools } from '../../../../functions/runtime/observability/powertools';
-import {
-  INTERNAL_REQUEST_TYPE,
-  type InternalResponse,
-} from '../../../../functions/runtime/service/internal-request';
+import type { InternalResponse } from '../../../../functions/runtime/service/internal-request';
 import {
   createServiceHandler,
   type RequestScope,
   type ServiceHandlerOptions,
 } from '../../../../functions/runtime/service/service-handler';
+import { captureOutput } from '../../../support/captured-output';
+import {
+  gatewayEvent as baseGatewayEvent,
+  internalEvent as baseInternalEvent,
+} from '../../../support/events';
 
 const SERVICE = 'orders';
 const LEAKY_MESSAGE = 'connect ECONNREFUSED 10.0.0.12:5432 password=hunter2';
@@ -49,72 +51,23 @@ function gatewayEvent(init: {
   authorizer?: Record<string, unknown> | null;
   requestId?: string;
 }): APIGatewayProxyEvent {
-  return {
-    httpMethod: init.method ?? 'GET',
+  return baseGatewayEvent({
+    method: init.method,
     resource: init.resource,
-    path: init.resource,
-    headers: init.headers ?? {},
-    multiValueHeaders: {},
-    body: null,
-    isBase64Encoded: false,
-    pathParameters: null,
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
-    stageVariables: null,
+    headers: init.headers,
     requestContext: {
       requestId: init.requestId ?? 'gw-req-1',
-      stage: 'prod',
       authorizer: init.authorizer ?? null,
-    } as unknown as APIGatewayProxyEvent['requestContext'],
-  };
+    },
+  });
 }
 
-function internalEvent(overrides: Record<string, unknown> = {}) {
-  return {
-    type: INTERNAL_REQUEST_TYPE,
-    source: 'reading-list',
-    operation: 'lookup',
-    correlationId: 'corr-internal-1',
-    traceHeader: 'Root=1-abc;Parent=def;Sampled=1',
-    caller: { sub: 'user-7', clientId: 'reader', scopes: ['orders/read'] },
-    payload: { orderId: 'o-1' },
-    ...overrides,
-  };
-}
+const internalEvent = (overrides: Record<string, unknown> = {}) =>
+  baseInternalEvent({ traceHeader: 'Root=1-abc;Parent=def;Sampled=1', ...overrides });
 
-/** Everything written to stdout/stderr, split into lines (Powertools writes one JSON object per line). */
-let output: string[] = [];
-let restore: () => void = () => undefined;
-
-beforeEach(() => {
-  output = [];
-  const out = process.stdout.write.bind(process.stdout);
-  const err = process.stderr.write.bind(process.stderr);
-  const record = (chunk: unknown) => {
-    output.push(
-      typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'),
-    );
-    return true;
-  };
-  process.stdout.write = record as typeof process.stdout.write;
-  process.stderr.write = record as typeof process.stderr.write;
-  restore = () => {
-    process.stdout.write = out;
-    process.stderr.write = err;
-  };
-});
-
-afterEach(() => restore());
-
-function jsonLines(): Record<string, unknown>[] {
-  return output
-    .join('')
-    .split('\n')
-    .filter((line) => line.trim().startsWith('{'))
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
-}
-const logLines = () => jsonLines().filter((line) => 'level' in line);
-const metricLines = () => jsonLines().filter((line) => '_aws' in line);
+/** Everything written to stdout/stderr (Powertools writes one JSON object per line). */
+const output = captureOutput();
+const { logLines, metricLines } = output;
 
 function handlerWith(options: Partial<ServiceHandlerOptions> = {}) {
   return createServiceHandler({
@@ -363,7 +316,7 @@ describe('createServiceHandler — gateway requests', () => {
     );
     expect(response.headers?.['x-correlation-id']).toBe('gw-req-99');
     expect(scopeId).toBe('gw-req-99');
-    expect(output.join('')).not.toContain('forged');
+    expect(output.text()).not.toContain('forged');
   });
 
   it('does not carry one request’s correlation ID into the next request’s logs', async () => {
