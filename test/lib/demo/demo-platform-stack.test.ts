@@ -49,9 +49,10 @@ describe('DemoPlatformStack', () => {
     const authFunctions = 3; // token service, key rotation, authorizer
     const triggerProviderFunctions = 1; // the CDK's singleton provider behind Custom::Trigger
     const adminFunctions = 1; // the admin API
+    const controlLoopFunctions = 1; // the registry's health control loop
     template.resourceCountIs(
       'AWS::Lambda::Function',
-      services + authFunctions + triggerProviderFunctions + adminFunctions,
+      services + authFunctions + triggerProviderFunctions + adminFunctions + controlLoopFunctions,
     );
     const clientsTables = 1;
     const assertionReplayTables = 1; // private_key_jwt assertions are single-use fleet-wide
@@ -64,10 +65,11 @@ describe('DemoPlatformStack', () => {
     template.resourceCountIs('AWS::ApiGatewayV2::Api', 0);
     template.resourceCountIs('AWS::ApiGateway::Stage', 1);
     // One API-scoped permission per function behind the gateway (the services, the token
-    // service and the admin API), one for the authorizer, one for the rotation schedule.
+    // service and the admin API), one for the authorizer, one per schedule (key rotation,
+    // health probes).
     const gatewayBackedFunctions = services + 1 + adminFunctions;
     const authorizerPermissions = 1;
-    const schedulePermissions = 1;
+    const schedulePermissions = 2;
     template.resourceCountIs(
       'AWS::Lambda::Permission',
       gatewayBackedFunctions + authorizerPermissions + schedulePermissions,
@@ -76,16 +78,36 @@ describe('DemoPlatformStack', () => {
     const serviceMethods = 5;
     // POST /oauth2/token and four GET /.well-known/... metadata and JWKS routes.
     const authMethods = 5;
-    // GET circuits, POST force-open / force-closed / reset, GET faults, PUT faults/{service}.
-    const adminMethods = 6;
+    // GET circuits, POST force-open / force-closed / reset, GET faults, PUT faults/{service},
+    // GET services.
+    const adminMethods = 7;
     template.resourceCountIs(
       'AWS::ApiGateway::Method',
       serviceMethods + authMethods + adminMethods,
     );
     template.resourceCountIs('AWS::ApiGateway::Authorizer', 1);
     template.resourceCountIs('AWS::ApiGateway::UsagePlan', 1);
-    template.resourceCountIs('AWS::Events::Rule', 1);
+    const rotationSchedules = 1;
+    const probeSchedules = 1;
+    template.resourceCountIs('AWS::Events::Rule', rotationSchedules + probeSchedules);
     template.resourceCountIs('Custom::Trigger', 1);
+    // Service discovery: one namespace, one Cloud Map service and instance per service, and one
+    // "no healthy instance" alarm per service.
+    template.resourceCountIs('AWS::ServiceDiscovery::HttpNamespace', 1);
+    template.resourceCountIs('AWS::ServiceDiscovery::Service', services);
+    template.resourceCountIs('AWS::ServiceDiscovery::Instance', services);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', services);
+    // Central configuration: one application and environment, one deployment strategy, the
+    // `features` flag profile with its version and deployment, and reading-list's
+    // max-recommendations parameter.
+    template.resourceCountIs('AWS::AppConfig::Application', 1);
+    template.resourceCountIs('AWS::AppConfig::Environment', 1);
+    template.resourceCountIs('AWS::AppConfig::DeploymentStrategy', 1);
+    const profiles = 1;
+    template.resourceCountIs('AWS::AppConfig::ConfigurationProfile', profiles);
+    template.resourceCountIs('AWS::AppConfig::HostedConfigurationVersion', profiles);
+    template.resourceCountIs('AWS::AppConfig::Deployment', profiles);
+    template.resourceCountIs('AWS::SSM::Parameter', 1);
   });
 
   it('stays well below the CloudFormation limit of 500 resources', () => {
@@ -114,6 +136,22 @@ describe('DemoPlatformStack', () => {
     for (const logGroup of Object.values(template.findResources('AWS::Logs::LogGroup'))) {
       expect(logGroup.DeletionPolicy).toBe('Delete');
     }
+  });
+
+  it('has a features flag profile and reading-list max-recommendations, with a 2 s config cache', () => {
+    template.hasResourceProperties('AWS::AppConfig::ConfigurationProfile', {
+      Name: 'features',
+      Type: 'AWS.AppConfig.FeatureFlags',
+    });
+    template.hasResourceProperties('AWS::SSM::Parameter', {
+      Name: '/msa-demo/dev/reading-list/max-recommendations',
+      Type: 'String',
+      Value: '3',
+    });
+    template.hasResourceProperties('AWS::ServiceDiscovery::HttpNamespace', {
+      Name: 'msa-demo-dev',
+    });
+    expect(stack.platform.serviceEnvironment.CONFIG_MAX_AGE_SECONDS).toBe('2');
   });
 
   it('uses the msa-demo platform on the dev stage', () => {

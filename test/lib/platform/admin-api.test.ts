@@ -18,6 +18,7 @@ const ADMIN_ROUTES = [
   ['POST', '/admin/circuits/{name}/reset'],
   ['GET', '/admin/faults'],
   ['PUT', '/admin/faults/{service}'],
+  ['GET', '/admin/services'],
 ] as const;
 
 function synth(authorization?: false) {
@@ -206,6 +207,36 @@ describe('AdminApi', () => {
     expect(rules).toContainEqual(
       expect.objectContaining({ method: 'GET', scopes: ['recommendations/read'] }),
     );
+  });
+
+  it('points the admin function at the Cloud Map namespace and lets it read, not change, the registry', () => {
+    const { stack, platform, resources } = withAuth();
+    const admin = resources[logicalId(stack, platform.adminApi!.function.function)];
+    expect(
+      (admin.Properties.Environment as { Variables: Record<string, unknown> }).Variables
+        .SERVICE_DISCOVERY_NAMESPACE_ID,
+    ).toEqual({ 'Fn::GetAtt': [logicalId(stack, platform.registry.namespace), 'Id'] });
+    const role = (admin.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const discovery = Object.values(resources)
+      .filter(
+        (policy) =>
+          policy.Type === 'AWS::IAM::Policy' &&
+          (policy.Properties.Roles as { Ref: string }[]).some((entry) => entry.Ref === role),
+      )
+      .flatMap(
+        (policy) =>
+          (policy.Properties.PolicyDocument as { Statement: { Action: string | string[] }[] })
+            .Statement,
+      )
+      .flatMap((statement) => [statement.Action].flat())
+      .filter((action) => action.startsWith('servicediscovery:'))
+      .sort();
+    expect(discovery).toEqual([
+      'servicediscovery:GetInstancesHealthStatus',
+      'servicediscovery:GetService',
+      'servicediscovery:ListInstances',
+      'servicediscovery:ListServices',
+    ]);
   });
 
   it('advertises platform/admin among the token service scopes', () => {

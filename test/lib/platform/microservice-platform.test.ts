@@ -1,4 +1,4 @@
-import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -119,6 +119,29 @@ describe('MicroservicePlatform', () => {
         ),
       }),
     });
+  });
+
+  it('creates its configuration and its service registry, named after platform and stage', () => {
+    const { template, platform } = defaults();
+    template.resourceCountIs('AWS::AppConfig::Application', 1);
+    template.hasResourceProperties('AWS::AppConfig::Application', { Name: 'shop' });
+    template.resourceCountIs('AWS::AppConfig::Environment', 1);
+    template.hasResourceProperties('AWS::AppConfig::Environment', { Name: 'prod' });
+    template.resourceCountIs('AWS::ServiceDiscovery::HttpNamespace', 1);
+    template.hasResourceProperties('AWS::ServiceDiscovery::HttpNamespace', { Name: 'shop-prod' });
+    expect(platform.configuration.rootPath).toBe('/shop/prod');
+    expect(platform.registry.namespace.namespaceName).toBe('shop-prod');
+  });
+
+  it('caches configuration for 30 s by default, configCacheTtl otherwise', () => {
+    expect(defaults().platform.serviceEnvironment).toEqual({ CONFIG_MAX_AGE_SECONDS: '30' });
+    expect(synth({ configCacheTtl: Duration.seconds(5) }).platform.serviceEnvironment).toEqual({
+      CONFIG_MAX_AGE_SECONDS: '5',
+    });
+    expect(
+      synth({ configCacheTtl: Duration.minutes(2) }).platform.serviceEnvironment
+        .CONFIG_MAX_AGE_SECONDS,
+    ).toBe('120');
   });
 
   it.each(['', 'a', 'Shop', '1shop', 'shop_prod', 'shop prod', '-shop', 'x'.repeat(32)])(

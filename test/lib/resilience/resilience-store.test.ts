@@ -182,7 +182,11 @@ describe('MicroservicePlatform circuitBreaker settings', () => {
       CIRCUIT_HALF_OPEN_SUCCESSES: '3',
       CIRCUIT_STATE_CACHE_MS: '250',
     };
-    expect(full().platform.serviceEnvironment).toEqual(expected);
+    // Exactly the CIRCUIT_* settings given, plus the config cache TTL every service always gets.
+    expect(full().platform.serviceEnvironment).toEqual({
+      ...expected,
+      CONFIG_MAX_AGE_SECONDS: '30',
+    });
     for (const service of [full().readingList, full().recommendations]) {
       expect(full().variablesOf(service)).toMatchObject(expected);
     }
@@ -210,7 +214,8 @@ describe('MicroservicePlatform circuitBreaker settings', () => {
 
   it('writes no CIRCUIT_* variable without settings (the runtime defaults apply)', () => {
     const { platform, readingList, variablesOf } = platformWithServices();
-    expect(platform.serviceEnvironment).toEqual({});
+    // Only the config cache TTL, which always has a value; no breaker setting.
+    expect(platform.serviceEnvironment).toEqual({ CONFIG_MAX_AGE_SECONDS: '30' });
     expect(
       Object.keys(variablesOf(readingList)).filter((name) => name.startsWith('CIRCUIT_')),
     ).toEqual([]);
@@ -223,7 +228,10 @@ describe('MicroservicePlatform circuitBreaker settings', () => {
       authorization: false,
       circuitBreaker: { consecutiveFailures: 0 },
     });
-    expect(platform.serviceEnvironment).toEqual({ CIRCUIT_CONSECUTIVE_FAILURES: '0' });
+    expect(platform.serviceEnvironment).toEqual({
+      CIRCUIT_CONSECUTIVE_FAILURES: '0',
+      CONFIG_MAX_AGE_SECONDS: '30',
+    });
   });
 
   it.each([0, -0.5, 1.5, Number.NaN])(

@@ -471,17 +471,101 @@ describe('Microservice', () => {
       ]);
     });
 
-    it('grants nothing beyond logs, X-Ray, its table and the one invoke', () => {
+    it('grants nothing beyond logs, X-Ray, its tables, its configuration, discovery and the one invoke', () => {
       const { template, stack, readingList } = demo();
       const all = statements(rolePolicy(template, readingList, stack)).flatMap(actions);
       const unexpected = all.filter(
         (action) =>
-          !/^(logs:(CreateLogStream|PutLogEvents)|xray:Put.*|dynamodb:.*|lambda:InvokeFunction)$/.test(
+          !/^(logs:(CreateLogStream|PutLogEvents)|xray:Put.*|dynamodb:.*|lambda:InvokeFunction|ssm:(GetParameter|GetParameters|GetParametersByPath)|appconfig:(StartConfigurationSession|GetLatestConfiguration)|servicediscovery:DiscoverInstances)$/.test(
             action,
           ),
       );
       expect(unexpected).toEqual([]);
       expect(all.filter((action) => action === 'lambda:InvokeFunction')).toHaveLength(1);
+      expect(all.filter((action) => action === 'servicediscovery:DiscoverInstances')).toHaveLength(
+        1,
+      );
+      // Nothing writes configuration, and no other service-discovery action is granted.
+      expect(all.filter((action) => /^(ssm|appconfig|servicediscovery):/.test(action))).toEqual([
+        'ssm:GetParameter',
+        'ssm:GetParameters',
+        'ssm:GetParametersByPath',
+        'appconfig:StartConfigurationSession',
+        'appconfig:GetLatestConfiguration',
+        'servicediscovery:DiscoverInstances',
+      ]);
+      // A wildcard resource only where the service offers nothing narrower (X-Ray, Cloud Map).
+      const wildcard = statements(rolePolicy(template, readingList, stack))
+        .filter((statement) => [statement.Resource].flat().includes('*'))
+        .flatMap(actions);
+      expect(
+        wildcard.filter(
+          (action) => !/^(xray:Put.*|servicediscovery:DiscoverInstances)$/.test(action),
+        ),
+      ).toEqual([]);
+    });
+
+    it("reads SSM parameters only under its own path and the shared one, not another service's", () => {
+      const { template, stack, readingList } = demo();
+      const ssmStatements = statements(rolePolicy(template, readingList, stack)).filter(
+        (statement) => actions(statement).some((action) => action.startsWith('ssm:')),
+      );
+      expect(ssmStatements).toHaveLength(1);
+      const parameterArn = (name: string) => ({
+        'Fn::Join': [
+          '',
+          ['arn:', { Ref: 'AWS::Partition' }, `:ssm:eu-west-1:123456789012:parameter/${name}`],
+        ],
+      });
+      expect(ssmStatements[0].Resource).toEqual([
+        parameterArn('shop/dev/reading-list'),
+        parameterArn('shop/dev/reading-list/*'),
+        parameterArn('shop/dev/shared'),
+        parameterArn('shop/dev/shared/*'),
+      ]);
+      expect(JSON.stringify(ssmStatements[0].Resource)).not.toContain('recommendations');
+    });
+
+    it("reads AppConfig only from the platform's application and environment", () => {
+      const { template, stack, platform, readingList } = demo();
+      const appconfig = statements(rolePolicy(template, readingList, stack)).filter((statement) =>
+        actions(statement).some((action) => action.startsWith('appconfig:')),
+      );
+      const ref = (construct: IConstruct) => ({
+        Ref: stack.getLogicalId(construct.node.defaultChild as CfnElement),
+      });
+      expect(appconfig).toEqual([
+        {
+          Action: ['appconfig:StartConfigurationSession', 'appconfig:GetLatestConfiguration'],
+          Effect: 'Allow',
+          Resource: {
+            'Fn::Join': [
+              '',
+              [
+                'arn:',
+                { Ref: 'AWS::Partition' },
+                ':appconfig:eu-west-1:123456789012:application/',
+                ref(platform.configuration.application),
+                '/environment/',
+                ref(platform.configuration.environment),
+                '/configuration/*',
+              ],
+            ],
+          },
+        },
+      ]);
+    });
+
+    it('grants servicediscovery:DiscoverInstances to the caller only, not to the target', () => {
+      const { template, stack, readingList, recommendations } = demo();
+      const discover = (svc: Microservice) =>
+        statements(rolePolicy(template, svc, stack)).filter((statement) =>
+          actions(statement).includes('servicediscovery:DiscoverInstances'),
+        );
+      expect(discover(readingList)).toEqual([
+        { Action: 'servicediscovery:DiscoverInstances', Effect: 'Allow', Resource: '*' },
+      ]);
+      expect(discover(recommendations)).toEqual([]);
     });
 
     it('is one-directional: the target gets no invoke permission on the caller', () => {
@@ -519,6 +603,73 @@ describe('Microservice', () => {
           (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables,
         ),
       ).toContain('SERVICE_READING_LIST_FUNCTION_NAME');
+    });
+  });
+
+  describe('configuration and discovery', () => {
+    it("tells every function its configuration paths, the platform's AppConfig and its namespace", () => {
+      const { template, stack, platform, readingList, recommendations, id } = demo();
+      const ref = (construct: IConstruct) => ({
+        Ref: stack.getLogicalId(construct.node.defaultChild as CfnElement),
+      });
+      for (const svc of [readingList, recommendations]) {
+        expect(
+          (
+            resource(template, id(svc.function)).Properties.Environment as {
+              Variables: Record<string, unknown>;
+            }
+          ).Variables,
+          svc.serviceName,
+        ).toMatchObject({
+          CONFIG_SERVICE_PATH: `/shop/dev/${svc.serviceName}`,
+          CONFIG_SHARED_PATH: '/shop/dev/shared',
+          APPCONFIG_APPLICATION: ref(platform.configuration.application),
+          APPCONFIG_ENVIRONMENT: ref(platform.configuration.environment),
+          SERVICE_DISCOVERY_NAMESPACE: 'shop-dev',
+          CONFIG_MAX_AGE_SECONDS: '30',
+        });
+      }
+    });
+
+    it('creates its config values as String parameters under /{platform}/{stage}/{service}/', () => {
+      const { stack, platform } = newPlatform();
+      service(platform, 'Svc', {
+        serviceName: 'orders',
+        config: { 'page-size': '20', currency: 'EUR' },
+      });
+      const template = Template.fromStack(stack);
+      const parameters = Object.values(template.findResources('AWS::SSM::Parameter')).map(
+        (parameter) => parameter.Properties as { Name: string; Type: string; Value: string },
+      );
+      expect(parameters.sort((a, b) => a.Name.localeCompare(b.Name))).toEqual([
+        { Name: '/shop/dev/orders/currency', Type: 'String', Value: 'EUR' },
+        { Name: '/shop/dev/orders/page-size', Type: 'String', Value: '20' },
+      ]);
+    });
+
+    it('creates no parameter without config', () => {
+      demo().template.resourceCountIs('AWS::SSM::Parameter', 0);
+    });
+
+    it('registers one Cloud Map instance with its weight (default 100)', () => {
+      const { stack, platform } = newPlatform();
+      service(platform, 'Canary', { serviceName: 'orders', version: '2', weight: 10 });
+      service(platform, 'Other', { serviceName: 'billing' });
+      const template = Template.fromStack(stack);
+      const instances = Object.values(
+        template.findResources('AWS::ServiceDiscovery::Instance'),
+      ).map(
+        (instance) =>
+          instance.Properties as {
+            InstanceId: string;
+            InstanceAttributes: Record<string, unknown>;
+          },
+      );
+      expect(
+        Object.fromEntries(
+          instances.map((instance) => [instance.InstanceId, instance.InstanceAttributes.weight]),
+        ),
+      ).toEqual({ 'orders-v2': '10', 'billing-v1': '100' });
     });
   });
 
