@@ -17,6 +17,13 @@ export interface AwsClientSettings {
   readonly credentials: { accessKeyId: string; secretAccessKey: string };
 }
 
+/** Services the platform degrades without, rather than refusing to start. */
+const OPTIONAL_SERVICES = new Set(['ServiceDiscovery', 'AppConfig']);
+
+function warn(message: string): void {
+  process.stderr.write(`serverless-msa: ${message}\n`);
+}
+
 export function provisionedTypes(): string[] {
   return Object.keys(PROVISIONERS);
 }
@@ -37,12 +44,25 @@ export async function provisionStack(
   const resources = Object.entries(stack.template.Resources)
     .filter(([, resource]) => PROVISIONERS[resource.Type])
     .sort(([, a], [, b]) => PROVISION_ORDER.indexOf(a.Type) - PROVISION_ORDER.indexOf(b.Type));
+  const unavailable = new Set<string>();
   for (const [logicalId, resource] of resources) {
-    const properties = (resolveValue(resource.Properties ?? {}, context) ?? {}) as Record<
-      string,
-      unknown
-    >;
-    created.push(await PROVISIONERS[resource.Type](logicalId, properties, context, clients));
+    const service = resource.Type.split('::')[1];
+    if (unavailable.has(service)) continue;
+    try {
+      const properties = (resolveValue(resource.Properties ?? {}, context) ?? {}) as Record<
+        string,
+        unknown
+      >;
+      created.push(await PROVISIONERS[resource.Type](logicalId, properties, context, clients));
+    } catch (error) {
+      // LocalStack's free tier has no Cloud Map or AppConfig: the platform still runs without
+      // them (discovery falls back to the functions named at deploy time, flags to defaults).
+      if (!OPTIONAL_SERVICES.has(service)) throw error;
+      unavailable.add(service);
+      warn(
+        `${service} is not available from ${clients.endpoint} (${(error as Error).name}); running without it`,
+      );
+    }
   }
   return created;
 }
