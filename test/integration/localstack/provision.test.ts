@@ -26,7 +26,9 @@ describe('provisioning the template into the emulator', () => {
     // A stack name of its own, so this run cannot collide with tables of another test.
     const isolated = { ...stack, stackName: `Provision${Date.now().toString(36)}` };
     const context = nameResources(isolated, { region: 'us-east-1', accountId: '123456789012' });
-    const created = await provisionStack(isolated, context, emulatorClientConfig());
+    const created = (await provisionStack(isolated, context, emulatorClientConfig())).filter(
+      (resource) => resource.type === 'AWS::DynamoDB::Table',
+    );
 
     const declared = Object.values(stack.template.Resources).filter(
       (r) => r.Type === 'AWS::DynamoDB::Table',
@@ -79,7 +81,54 @@ describe('provisioning the template into the emulator', () => {
     const context = nameResources(isolated, { region: 'us-east-1', accountId: '123456789012' });
     await provisionStack(isolated, context, emulatorClientConfig());
     const second = await provisionStack(isolated, context, emulatorClientConfig());
-    expect(second.length).toBeGreaterThan(0);
-    expect(second.every((resource) => resource.existed)).toBe(true);
+    // Tables, parameters (an operator's value is kept), the namespace and its services are found
+    // again; instances are registered again with the template's attributes, and a hosted
+    // configuration version is a new version by nature.
+    const found = second.filter((resource) =>
+      [
+        'AWS::DynamoDB::Table',
+        'AWS::SSM::Parameter',
+        'AWS::ServiceDiscovery::HttpNamespace',
+        'AWS::ServiceDiscovery::Service',
+      ].includes(resource.type),
+    );
+    expect(found.map((resource) => resource.type)).toEqual(
+      expect.arrayContaining([
+        'AWS::DynamoDB::Table',
+        'AWS::SSM::Parameter',
+        'AWS::ServiceDiscovery::HttpNamespace',
+        'AWS::ServiceDiscovery::Service',
+      ]),
+    );
+    expect(found.every((resource) => resource.existed)).toBe(true);
+  });
+
+  it('creates the parameters, the Cloud Map registrations and the AppConfig objects the template declares', async () => {
+    const isolated = { ...stack, stackName: `Objects${Date.now().toString(36)}` };
+    const context = nameResources(isolated, { region: 'us-east-1', accountId: '123456789012' });
+    const created = await provisionStack(isolated, context, emulatorClientConfig());
+    const count = (type: string) => created.filter((resource) => resource.type === type).length;
+    const declared = (type: string) =>
+      Object.values(stack.template.Resources).filter((r) => r.Type === type).length;
+    for (const type of [
+      'AWS::SSM::Parameter',
+      'AWS::ServiceDiscovery::HttpNamespace',
+      'AWS::ServiceDiscovery::Service',
+      'AWS::ServiceDiscovery::Instance',
+      'AWS::AppConfig::Application',
+      'AWS::AppConfig::ConfigurationProfile',
+      'AWS::AppConfig::HostedConfigurationVersion',
+    ]) {
+      expect(count(type), type).toBe(declared(type));
+      expect(declared(type), type).toBeGreaterThan(0);
+    }
+    // Later references resolve to the IDs the emulator chose.
+    const [namespaceId] = created
+      .filter((r) => r.type === 'AWS::ServiceDiscovery::HttpNamespace')
+      .map((r) => r.physicalId);
+    const namespaceLogicalId = created.find(
+      (r) => r.type === 'AWS::ServiceDiscovery::HttpNamespace',
+    )!.logicalId;
+    expect(context.refs.get(namespaceLogicalId)).toBe(namespaceId);
   });
 });
