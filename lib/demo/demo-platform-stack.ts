@@ -31,7 +31,7 @@ export class DemoPlatformStack extends Stack {
         minimumCalls: 4,
         failureRateThreshold: 0.5,
         consecutiveFailures: 4,
-        openDuration: Duration.seconds(3),
+        openDuration: Duration.seconds(5),
         maxOpenDuration: Duration.seconds(30),
         halfOpenSuccesses: 1,
         stateCacheTtl: Duration.millis(500),

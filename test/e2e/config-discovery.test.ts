@@ -16,7 +16,12 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requestToken, startPlatformProcess, type PlatformProcess } from './platform-process';
+import {
+  eventually,
+  requestToken,
+  startPlatformProcess,
+  type PlatformProcess,
+} from './platform-process';
 
 interface Answer {
   recommendations: unknown[] | null;
@@ -48,18 +53,8 @@ async function readingList(): Promise<Answer> {
   return (await response.json()) as Answer;
 }
 
-/** The platform's caches (config 2 s, discovery 5 s) run in real time: wait for the behaviour itself. */
-async function until<T>(
-  probe: () => Promise<T>,
-  done: (value: T) => boolean,
-  limit = 600,
-): Promise<T> {
-  let last: T | undefined;
-  for (let attempt = 0; attempt < limit; attempt++) {
-    last = await probe();
-    if (done(last)) return last;
-  }
-  throw new Error(`not reached after ${limit} attempts; last: ${JSON.stringify(last)}`);
+async function until<T>(probe: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
+  return (await eventually(probe, done)).last;
 }
 
 async function services(): Promise<ServiceView[]> {

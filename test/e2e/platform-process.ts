@@ -105,3 +105,25 @@ export async function requestToken(platform: PlatformProcess, clientId: string):
     throw new Error(`token request for ${clientId} answered ${response.status}`);
   return ((await response.json()) as { access_token: string }).access_token;
 }
+
+/**
+ * Probes until `done` holds. The platform's caches and circuit timings run in real time in
+ * another process, so the test waits for the behaviour itself — bounded by a deadline, never a
+ * fixed sleep standing in for it.
+ */
+export async function eventually<T>(
+  probe: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = 60_000,
+): Promise<{ last: T; seen: T[] }> {
+  const deadline = Date.now() + timeoutMs;
+  const seen: T[] = [];
+  do {
+    const value = await probe();
+    seen.push(value);
+    if (done(value)) return { last: value, seen };
+  } while (Date.now() < deadline);
+  throw new Error(
+    `not reached within ${timeoutMs} ms (${seen.length} probes); last: ${JSON.stringify(seen.at(-1))}`,
+  );
+}
