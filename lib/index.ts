@@ -3,6 +3,7 @@ export * from './auth/authorization-server';
 export * from './platform/admin-api';
 export * from './resilience/resilience-store';
 export * from './service/platform-function';
+export * from './service/platform-table';
 export * from './gateway/platform-gateway';
 export * from './gateway/problem-responses';
 export * from './service/microservice';

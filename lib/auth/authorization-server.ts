@@ -11,6 +11,7 @@ import type { RouteScopeRuleInput } from '../../functions/runtime/auth/route-sco
 import type { PlatformGateway } from '../gateway/platform-gateway';
 import type { MicroservicePlatform } from '../platform/microservice-platform';
 import { PlatformFunction } from '../service/platform-function';
+import { createPlatformTable } from '../service/platform-table';
 
 const FUNCTIONS = path.join(__dirname, '..', '..', 'functions', 'auth');
 
@@ -143,21 +144,15 @@ export class AuthorizationServer extends Construct {
       KEY_CACHE_SECONDS: '60',
     };
 
-    this.clientsTable = new dynamodb.Table(this, 'Clients', {
-      partitionKey: { name: 'clientId', type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+    this.clientsTable = createPlatformTable(this, 'Clients', {
+      partitionKey: 'clientId',
       timeToLiveAttribute: 'expiresAt',
       removalPolicy: platform.removalPolicy,
     });
 
     // private_key_jwt assertions are single-use fleet-wide: seen `jti`s live here until they expire.
-    this.assertionReplayTable = new dynamodb.Table(this, 'AssertionReplay', {
-      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+    this.assertionReplayTable = createPlatformTable(this, 'AssertionReplay', {
+      partitionKey: 'pk',
       timeToLiveAttribute: 'expiresAt',
       removalPolicy: platform.removalPolicy,
     });

@@ -2,6 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { createPlatformTable } from '../service/platform-table';
 
 export interface ResilienceStoreProps {
   /**
@@ -21,12 +22,9 @@ export class ResilienceStore extends Construct {
 
   constructor(scope: Construct, id: string, props: ResilienceStoreProps = {}) {
     super(scope, id);
-    this.table = new dynamodb.Table(this, 'Resource', {
-      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
-      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+    this.table = createPlatformTable(this, 'Resource', {
+      partitionKey: 'pk',
+      sortKey: 'sk',
       timeToLiveAttribute: 'expiresAt',
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });

@@ -9,6 +9,7 @@ import { Construct } from 'constructs';
 import type { MicroservicePlatform } from '../platform/microservice-platform';
 import { acknowledgeWildcardResource } from './nag-findings';
 import { PlatformFunction } from './platform-function';
+import { createPlatformTable } from './platform-table';
 // The naming contract lives in the runtime library (no handler code, no dependencies), so the
 // construct that sets the variable and the function that reads it cannot drift apart.
 import { serviceFunctionEnvironmentName } from '../../functions/runtime/service/service-directory';
@@ -110,12 +111,9 @@ export class Microservice extends Construct {
     this.serviceName = props.serviceName;
     this.version = props.version ?? '1';
 
-    this.table = new dynamodb.Table(this, 'Table', {
-      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
-      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+    this.table = createPlatformTable(this, 'Table', {
+      partitionKey: 'pk',
+      sortKey: 'sk',
       removalPolicy: props.platform.removalPolicy,
     });
 

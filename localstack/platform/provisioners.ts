@@ -248,6 +248,25 @@ async function provisionInstance(
   return done(logicalId, 'AWS::ServiceDiscovery::Instance', instanceId, false);
 }
 
+/**
+ * The AppConfig objects are found by name when an earlier run (a persistent emulator) made them,
+ * and created otherwise; either way later references resolve to their ID.
+ */
+async function findOrCreate(
+  type: string,
+  logicalId: string,
+  idAttribute: string,
+  context: MutableResolutionContext,
+  find: () => Promise<string | undefined>,
+  create: () => Promise<string>,
+): Promise<ProvisionedResource> {
+  const found = await find();
+  const id = found ?? (await create());
+  context.refs.set(logicalId, id);
+  context.attributes.set(`${logicalId}.${idAttribute}`, id);
+  return done(logicalId, type, id, found !== undefined);
+}
+
 async function provisionApplication(
   logicalId: string,
   properties: Properties,
@@ -257,24 +276,27 @@ async function provisionApplication(
   const client = new AppConfigClient(clients);
   const name = String(properties.Name);
   try {
-    // moto answers ListApplications with a 500: then there is nothing to find, create it.
-    const existing = await client
-      .send(new ListApplicationsCommand({}))
-      .then((listed) => listed.Items?.find((item) => item.Name === name))
-      .catch(() => undefined);
-    const id =
-      existing?.Id ??
-      (
-        await client.send(
-          new CreateApplicationCommand({
-            Name: name,
-            Description: properties.Description as string | undefined,
-          }),
-        )
-      ).Id!;
-    context.refs.set(logicalId, id);
-    context.attributes.set(`${logicalId}.ApplicationId`, id);
-    return done(logicalId, 'AWS::AppConfig::Application', id, existing !== undefined);
+    return await findOrCreate(
+      'AWS::AppConfig::Application',
+      logicalId,
+      'ApplicationId',
+      context,
+      // moto answers ListApplications with a 500: then there is nothing to find, create it.
+      () =>
+        client
+          .send(new ListApplicationsCommand({}))
+          .then((listed) => listed.Items?.find((item) => item.Name === name)?.Id)
+          .catch(() => undefined),
+      async () =>
+        (
+          await client.send(
+            new CreateApplicationCommand({
+              Name: name,
+              Description: properties.Description as string | undefined,
+            }),
+          )
+        ).Id!,
+    );
   } finally {
     client.destroy();
   }
@@ -290,29 +312,35 @@ async function provisionEnvironment(
   const applicationId = String(properties.ApplicationId);
   const name = String(properties.Name);
   try {
-    let existing: { Id?: string } | undefined;
-    let id: string;
-    try {
-      existing = (
-        await client.send(new ListEnvironmentsCommand({ ApplicationId: applicationId }))
-      ).Items?.find((item) => item.Name === name);
-      id =
-        existing?.Id ??
+    return await findOrCreate(
+      'AWS::AppConfig::Environment',
+      logicalId,
+      'EnvironmentId',
+      context,
+      async () =>
+        (
+          await client.send(new ListEnvironmentsCommand({ ApplicationId: applicationId }))
+        ).Items?.find((item) => item.Name === name)?.Id,
+      async () =>
         (
           await client.send(
             new CreateEnvironmentCommand({ ApplicationId: applicationId, Name: name }),
           )
-        ).Id!;
-    } catch (error) {
-      // moto has no AppConfig environments (404): the local AppConfigData stand-in takes the
-      // environment by name, so the name stands in for the ID.
-      if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== 404)
-        throw error;
-      id = name;
-    }
-    context.refs.set(logicalId, id);
-    context.attributes.set(`${logicalId}.EnvironmentId`, id);
-    return done(logicalId, 'AWS::AppConfig::Environment', id, existing !== undefined);
+        ).Id!,
+    );
+  } catch (error) {
+    // moto has no AppConfig environments (404): the local AppConfigData stand-in takes the
+    // environment by name, so the name stands in for the ID.
+    if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== 404)
+      throw error;
+    return findOrCreate(
+      'AWS::AppConfig::Environment',
+      logicalId,
+      'EnvironmentId',
+      context,
+      async () => undefined,
+      async () => name,
+    );
   } finally {
     client.destroy();
   }
@@ -328,26 +356,29 @@ async function provisionProfile(
   const applicationId = String(properties.ApplicationId);
   const name = String(properties.Name);
   try {
-    const existing = (
-      await client.send(new ListConfigurationProfilesCommand({ ApplicationId: applicationId }))
-    ).Items?.find((item) => item.Name === name);
-    const id =
-      existing?.Id ??
-      (
-        await client.send(
-          new CreateConfigurationProfileCommand({
-            ApplicationId: applicationId,
-            Name: name,
-            LocationUri: String(properties.LocationUri ?? 'hosted'),
-            Type: properties.Type as string | undefined,
-            Validators: properties.Validators as
-              { Type: 'JSON_SCHEMA' | 'LAMBDA'; Content: string }[] | undefined,
-          }),
-        )
-      ).Id!;
-    context.refs.set(logicalId, id);
-    context.attributes.set(`${logicalId}.ConfigurationProfileId`, id);
-    return done(logicalId, 'AWS::AppConfig::ConfigurationProfile', id, existing !== undefined);
+    return await findOrCreate(
+      'AWS::AppConfig::ConfigurationProfile',
+      logicalId,
+      'ConfigurationProfileId',
+      context,
+      async () =>
+        (
+          await client.send(new ListConfigurationProfilesCommand({ ApplicationId: applicationId }))
+        ).Items?.find((item) => item.Name === name)?.Id,
+      async () =>
+        (
+          await client.send(
+            new CreateConfigurationProfileCommand({
+              ApplicationId: applicationId,
+              Name: name,
+              LocationUri: String(properties.LocationUri ?? 'hosted'),
+              Type: properties.Type as string | undefined,
+              Validators: properties.Validators as
+                { Type: 'JSON_SCHEMA' | 'LAMBDA'; Content: string }[] | undefined,
+            }),
+          )
+        ).Id!,
+    );
   } finally {
     client.destroy();
   }
