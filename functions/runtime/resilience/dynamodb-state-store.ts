@@ -6,6 +6,7 @@ import {
   ScanCommand,
   UpdateCommand,
   type ScanCommandOutput,
+  type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { StateStoreError } from './errors';
@@ -157,10 +158,9 @@ export class DynamoDbStateStore implements StateStore {
       batch.expectedBucketStart === 0
         ? '(attribute_not_exists(bucketStart) OR bucketStart = :expectedBucket)'
         : 'bucketStart = :expectedBucket';
-    const output = await this.conditional(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: keyOf(name),
+    return this.conditionalUpdate(
+      name,
+      {
         UpdateExpression: `SET ${set.join(', ')}${add.length ? ` ADD ${add.join(', ')}` : ''}`,
         ConditionExpression: `${versionCondition} AND ${bucketCondition}`,
         ExpressionAttributeNames: { '#name': 'name', '#state': 'state' },
@@ -177,11 +177,9 @@ export class DynamoDbStateStore implements StateStore {
           ...(batch.hadSuccess ? { ':trailing': batch.trailingFailures } : {}),
           ':expiresAt': epochSeconds(batch.at + this.retentionMs),
         },
-        ReturnValues: 'ALL_NEW',
-      }),
+      },
       options,
     );
-    return output?.Attributes ? fromItem(output.Attributes) : undefined;
   }
 
   async acquireLease(
@@ -191,10 +189,9 @@ export class DynamoDbStateStore implements StateStore {
     now: number,
     options?: StoreCallOptions,
   ): Promise<CircuitRecord | undefined> {
-    const output = await this.conditional(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: keyOf(name),
+    return this.conditionalUpdate(
+      name,
+      {
         UpdateExpression: 'SET #token = :token, #until = :until',
         ConditionExpression:
           'version = :version AND #state = :halfOpen AND (attribute_not_exists(#until) OR #until <= :now)',
@@ -210,11 +207,9 @@ export class DynamoDbStateStore implements StateStore {
           ':until': lease.until,
           ':now': now,
         },
-        ReturnValues: 'ALL_NEW',
-      }),
+      },
       options,
     );
-    return output?.Attributes ? fromItem(output.Attributes) : undefined;
   }
 
   async completeProbe(
@@ -223,10 +218,9 @@ export class DynamoDbStateStore implements StateStore {
     lease: ProbeLease,
     options?: StoreCallOptions,
   ): Promise<CircuitRecord | undefined> {
-    const output = await this.conditional(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: keyOf(name),
+    return this.conditionalUpdate(
+      name,
+      {
         UpdateExpression: 'ADD probeSuccesses :one REMOVE #token, #until',
         ConditionExpression: 'version = :version AND #token = :token',
         ExpressionAttributeNames: {
@@ -238,11 +232,9 @@ export class DynamoDbStateStore implements StateStore {
           ':token': lease.token,
           ':one': 1,
         },
-        ReturnValues: 'ALL_NEW',
-      }),
+      },
       options,
     );
-    return output?.Attributes ? fromItem(output.Attributes) : undefined;
   }
 
   async list(options?: StoreCallOptions): Promise<CircuitRecord[]> {
@@ -266,6 +258,27 @@ export class DynamoDbStateStore implements StateStore {
   }
 
   /** Sends a conditional request; `undefined` when the condition failed (another writer won). */
+  /**
+   * One conditional UpdateItem on a circuit's item: the record as it stands after it, or
+   * undefined when the condition failed (another environment changed the circuit first).
+   */
+  private async conditionalUpdate(
+    name: string,
+    update: Omit<UpdateCommandInput, 'TableName' | 'Key' | 'ReturnValues'>,
+    options?: StoreCallOptions,
+  ): Promise<CircuitRecord | undefined> {
+    const output = await this.conditional(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keyOf(name),
+        ReturnValues: 'ALL_NEW',
+        ...update,
+      }),
+      options,
+    );
+    return output?.Attributes ? fromItem(output.Attributes) : undefined;
+  }
+
   private async conditional(
     command: PutCommand | UpdateCommand,
     options?: StoreCallOptions,
