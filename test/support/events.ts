@@ -1,4 +1,4 @@
-import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { INTERNAL_REQUEST_TYPE } from '../../functions/runtime/service/internal-request';
 
 export interface GatewayEventInit {
@@ -49,5 +49,23 @@ export function internalEvent(overrides: Record<string, unknown> = {}): Record<s
     caller: { sub: 'user-7', clientId: 'reader', scopes: ['orders/read'] },
     payload: { orderId: 'o-1' },
     ...overrides,
+  };
+}
+
+/** The Lambda context a handler receives, for a function of the given name. */
+export function lambdaContext(functionName: string): Context {
+  return {
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:eu-west-1:123456789012:function:${functionName}`,
+    memoryLimitInMB: '256',
+    awsRequestId: 'aws-req-1',
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'stream',
+    callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: () => 5000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
   };
 }

@@ -10,7 +10,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { captureOutput } from '../../support/captured-output';
-import { gatewayEvent } from '../../support/events';
+import { gatewayEvent, lambdaContext } from '../../support/events';
 
 const TABLE = 'shop-resilience';
 const TOKEN = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJvcHMtMSJ9.c2lnbmF0dXJl';
@@ -48,20 +48,7 @@ afterAll(() => {
   dynamo.restore();
 });
 
-const context = {
-  functionName: 'shop-Admin-abc123',
-  functionVersion: '$LATEST',
-  invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:shop-Admin-abc123',
-  memoryLimitInMB: '256',
-  awsRequestId: 'aws-req-1',
-  logGroupName: '/aws/lambda/shop-Admin-abc123',
-  logStreamName: 'stream',
-  callbackWaitsForEmptyEventLoop: true,
-  getRemainingTimeInMillis: () => 5000,
-  done: () => undefined,
-  fail: () => undefined,
-  succeed: () => undefined,
-} as Context;
+const context = lambdaContext('shop-Admin-abc123');
 
 function event(init: {
   method: string;

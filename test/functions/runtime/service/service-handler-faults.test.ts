@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { jsonResponse } from '../../../../functions/runtime/http/json';
 import type { Powertools } from '../../../../functions/runtime/observability/powertools';
@@ -16,24 +16,15 @@ import {
   type ServiceHandlerOptions,
 } from '../../../../functions/runtime/service/service-handler';
 import { captureOutput } from '../../../support/captured-output';
-import { gatewayEvent as baseGatewayEvent, internalEvent } from '../../../support/events';
+import {
+  gatewayEvent as baseGatewayEvent,
+  internalEvent,
+  lambdaContext,
+} from '../../../support/events';
 
 const SERVICE = 'orders';
 
-const context = {
-  functionName: 'shop-Orders-abc123',
-  functionVersion: '$LATEST',
-  invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:shop-Orders-abc123',
-  memoryLimitInMB: '256',
-  awsRequestId: 'aws-req-1',
-  logGroupName: '/aws/lambda/shop-Orders-abc123',
-  logStreamName: 'stream',
-  callbackWaitsForEmptyEventLoop: true,
-  getRemainingTimeInMillis: () => 5000,
-  done: () => undefined,
-  fail: () => undefined,
-  succeed: () => undefined,
-} as Context;
+const context = lambdaContext('shop-Orders-abc123');
 
 function powertools(): Powertools {
   return {
