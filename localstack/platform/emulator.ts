@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { freePort } from './ports';
@@ -37,7 +37,7 @@ export async function startEmulator(
     });
     return { endpoint: given.replace(/\/$/, ''), owned: false, stop: async () => undefined };
   }
-  ensureInstalled();
+  if (!embeddedEmulatorInstalled()) await installEmbeddedEmulator();
   const port = await freePort();
   const child = spawn(MOTO_SERVER, ['-H', '127.0.0.1', '-p', String(port)], {
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -63,12 +63,34 @@ export async function startEmulator(
   return { endpoint, owned: true, stop: () => stopChild(child) };
 }
 
-function ensureInstalled(): void {
-  if (existsSync(MOTO_SERVER)) return;
-  const setup = spawnSync('bash', [path.join(EMULATOR_DIR, 'setup.sh')], { stdio: 'inherit' });
-  if (setup.status !== 0 || !existsSync(MOTO_SERVER)) {
+/** Whether moto is in the project's virtualenv (`npm ci` installs it; a start may have to). */
+export function embeddedEmulatorInstalled(): boolean {
+  return existsSync(MOTO_SERVER);
+}
+
+/**
+ * Creates `localstack/emulator/.venv` with moto (the setup script is idempotent). pip's output
+ * is kept, not shown: only a failure prints its last lines.
+ */
+export async function installEmbeddedEmulator(): Promise<void> {
+  const setup = spawn('bash', [path.join(EMULATOR_DIR, 'setup.sh')], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-4000);
+  };
+  setup.stdout?.on('data', keep);
+  setup.stderr?.on('data', keep);
+  const code = await new Promise<number | null>((resolve) => {
+    setup.once('error', () => resolve(-1));
+    setup.once('close', resolve);
+  });
+  if (code !== 0 || !embeddedEmulatorInstalled()) {
     throw new LocalPlatformError(
-      'Could not install the embedded AWS emulator (needs python3 with venv and pip); run `npm run emulator:setup` to see why',
+      `Could not install the embedded AWS emulator (needs python3 with venv and pip); run \`npm run emulator:setup\` to see why${
+        output.trim() ? `:\n${output.trim().split('\n').slice(-10).join('\n')}` : ''
+      }`,
     );
   }
 }

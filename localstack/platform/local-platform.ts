@@ -2,20 +2,35 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { readCloudAssembly, resourcesOfType, type StackArtifact } from './cloud-assembly';
-import { LocalPlatformError, startEmulator, type Emulator } from './emulator';
+import {
+  embeddedEmulatorInstalled,
+  installEmbeddedEmulator,
+  LocalPlatformError,
+  startEmulator,
+  type Emulator,
+} from './emulator';
 import { resolveValue, type ResolutionContext } from './intrinsics';
 import { InvokePermissions } from './invoke-permissions';
 import { LocalLambdaApi } from './lambda-api';
 import { LocalFunction } from './lambda-runtime';
 import { LocalGateway } from './local-gateway';
+import { DEFAULT_KEPT_LOG_RUNS, rotateLogDir } from './log-rotation';
 import { nameResources } from './physical-names';
+import { phase, type ProgressListener } from './progress';
 import { provisionStack, type ProvisionedResource } from './provision';
 import { createDemoClients } from './demo-clients';
 import { LocalRequestAuthorizer } from './request-authorizer';
 import { LocalAppConfigDataApi } from './appconfig-data-api';
 import { startSchedules } from './schedules';
+import {
+  acquireStateLock,
+  displayPath,
+  stateLockHolder,
+  StateDirInUseError,
+  type StateLock,
+} from './state-lock';
 import { runTriggers } from './triggers';
-import { readRestApis } from './rest-api-model';
+import { readRestApis, type RestApiModel } from './rest-api-model';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 
@@ -40,10 +55,21 @@ export interface LocalPlatformOptions {
    */
   readonly echoLogs?: boolean;
   /**
-   * Folder for logs, the synthesized app and platform.json.
+   * Folder for logs, the synthesized app and platform.json. One running platform holds it at a
+   * time (`platform.lock`); a second start on it is refused before anything in it changes.
    * @default '<project>/.local'
    */
   readonly stateDir?: string;
+  /**
+   * How many earlier runs' log folders to keep (`logs.1` is the last run's).
+   * @default 5
+   */
+  readonly keepLogRuns?: number;
+  /**
+   * Told when each start-up phase ends, with its duration.
+   * @default - nothing is reported
+   */
+  readonly onProgress?: ProgressListener;
 }
 
 export interface PlatformClient {
@@ -70,6 +96,13 @@ export interface RunningPlatform {
  */
 export const LOCAL_OPERATOR_ACCESS_KEY_ID = 'local-operator';
 
+/**
+ * Local Node 20 runs the bundles that deploy on nodejs22.x; the AWS SDK's notice that its
+ * releases from 2027 need Node 22 would otherwise print once per worker. This is the SDK's own
+ * switch (`@aws-sdk/core` reads it before warning).
+ */
+export const QUIET_SDK = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } as const;
+
 /** The accounts IDs emulators use for their default credentials. */
 const LOCAL_ACCOUNT_ID = '123456789012';
 
@@ -77,41 +110,83 @@ const LOCAL_ACCOUNT_ID = '123456789012';
  * Boots the whole platform on this machine: synthesizes the app, starts (or joins) the AWS
  * emulator, creates the template's stateful resources in it, runs every function in worker
  * threads behind a local Lambda API, and serves the REST API on 127.0.0.1.
+ *
+ * What it needs is checked before anything is touched: first the port, then the state folder's
+ * lock; only the lock's holder rotates the logs, synthesizes into the folder and writes
+ * platform.json, so a second start beside a running one changes nothing of it.
  */
 export async function startLocalPlatform(
   options: LocalPlatformOptions = {},
 ): Promise<RunningPlatform> {
   const stateDir = options.stateDir ?? path.join(PROJECT_ROOT, '.local');
   const region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
+  const port = options.port ?? 3000;
+  const progress = options.onProgress;
   const logDir = path.join(stateDir, 'logs');
-  rmSync(logDir, { recursive: true, force: true });
-  mkdirSync(logDir, { recursive: true });
+  const platformFile = path.join(stateDir, 'platform.json');
 
-  const assemblyDir =
-    options.cloudAssemblyDir ?? (await synthesize(path.join(stateDir, 'cdk.out')));
-  const stacks = readCloudAssembly(assemblyDir);
-  if (stacks.length === 0) throw new LocalPlatformError(`No stack in ${assemblyDir}`);
+  // The gateway listens first: a taken port fails before anything else is done, and functions
+  // learn its URL.
+  const gateway = new LocalGateway();
+  const baseUrl = await gateway.listen(port).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EADDRINUSE') throw error;
+    // Most often the platform of this very state folder holds the port: say so.
+    const holder = stateLockHolder(stateDir);
+    if (holder) throw new StateDirInUseError(stateDir, holder, true);
+    throw new LocalPlatformError(
+      `Port ${port} is already in use; set PORT to another port (PORT=0 picks a free one)`,
+    );
+  });
 
-  const stoppers: (() => Promise<void>)[] = [];
+  const stoppers: (() => Promise<void>)[] = [() => gateway.close()];
+  let lock: StateLock | undefined;
   const stop = async () => {
     for (const stopper of stoppers.splice(0).reverse()) await stopper().catch(() => undefined);
+    // platform.json describes a running platform: it goes with the lock that owns it.
+    if (lock) rmSync(platformFile, { force: true });
+    lock?.release();
+    lock = undefined;
   };
   try {
-    // The gateway listens first: a taken port fails at once, and functions learn its URL.
-    const gateway = new LocalGateway();
-    const baseUrl = await gateway
-      .listen(options.port ?? 3000)
-      .catch((error: NodeJS.ErrnoException) => {
-        if (error.code === 'EADDRINUSE') {
-          throw new LocalPlatformError(
-            `Port ${options.port ?? 3000} is already in use; set PORT to another port (PORT=0 picks a free one)`,
-          );
-        }
-        throw error;
-      });
-    stoppers.push(() => gateway.close());
+    await phase(
+      progress,
+      'state',
+      () => {
+        mkdirSync(stateDir, { recursive: true });
+        lock = acquireStateLock(stateDir, { baseUrl });
+        return rotateLogDir(logDir, options.keepLogRuns ?? DEFAULT_KEPT_LOG_RUNS);
+      },
+      (previous) =>
+        `${displayPath(stateDir)} locked${previous ? `; last run's logs moved to ${displayPath(previous)}` : ''}`,
+    );
 
-    const emulator: Emulator = await startEmulator({ endpoint: options.awsEndpoint });
+    const { assemblyDir, stacks } = await phase(
+      progress,
+      'synth',
+      async () => {
+        const dir = options.cloudAssemblyDir ?? (await synthesize(path.join(stateDir, 'cdk.out')));
+        return { assemblyDir: dir, stacks: readCloudAssembly(dir) };
+      },
+      ({ assemblyDir: dir, stacks: found }) =>
+        `${options.cloudAssemblyDir ? 'skipped, running' : `${plural(found.length, 'stack')} in`} ${displayPath(dir)}`,
+    );
+    if (stacks.length === 0) throw new LocalPlatformError(`No stack in ${assemblyDir}`);
+
+    const endpoint = options.awsEndpoint ?? process.env.AWS_ENDPOINT_URL;
+    if (!endpoint && !embeddedEmulatorInstalled()) {
+      await phase(
+        progress,
+        'emulator setup',
+        installEmbeddedEmulator,
+        () => 'moto installed in localstack/emulator/.venv',
+      );
+    }
+    const emulator: Emulator = await phase(
+      progress,
+      'emulator',
+      () => startEmulator({ endpoint }),
+      (started) => `${started.owned ? 'moto' : 'AWS_ENDPOINT_URL'} at ${started.endpoint}`,
+    );
     stoppers.push(() => emulator.stop());
     const clientSettings = {
       endpoint: emulator.endpoint,
@@ -132,109 +207,156 @@ export async function startLocalPlatform(
     });
     const lambdaEndpoint = await lambdaApi.listen(0);
     stoppers.push(() => lambdaApi.close());
-
-    const provisioned: ProvisionedResource[] = [];
-    const deployed: {
-      stack: StackArtifact;
-      context: ResolutionContext;
-      functions: Map<string, LocalFunction>;
-    }[] = [];
     // AppConfig's data plane is not in the emulator: a stand-in serves it from the stored versions.
     const appConfigData = new LocalAppConfigDataApi(clientSettings);
     const appConfigDataEndpoint = await appConfigData.listen();
     stoppers.push(() => appConfigData.close());
-    let served = false;
-    let stage = 'prod';
-    for (const stack of stacks) {
-      const context = nameResources(stack, { region, accountId: LOCAL_ACCOUNT_ID });
-      provisioned.push(...(await provisionStack(stack, context, clientSettings)));
+
+    const provisioned: ProvisionedResource[] = [];
+    const deployed = await phase(
+      progress,
+      'provisioning',
+      async () => {
+        const contexts: { stack: StackArtifact; context: ResolutionContext }[] = [];
+        for (const stack of stacks) {
+          const context = nameResources(stack, { region, accountId: LOCAL_ACCOUNT_ID });
+          provisioned.push(...(await provisionStack(stack, context, clientSettings)));
+          contexts.push({ stack, context });
+        }
+        return contexts;
+      },
+      () => plural(provisioned.length, 'resource'),
+    );
+
+    // The first REST API is served; what the deployed functions know as its URL is the gateway's.
+    let firstApi: { api: RestApiModel; stackIndex: number } | undefined;
+    for (const [stackIndex, { stack }] of deployed.entries()) {
       const [api, ...others] = readRestApis(stack.template);
-      // What the deployed functions know as the API's URL is this gateway's URL here.
-      const apiUrls = api && !served ? executeApiUrls(context, api.logicalId, api.stageName) : [];
-      const permissions = new InvokePermissions(stack, context);
-      const functionsByLogicalId = new Map<string, LocalFunction>();
-      for (const [logicalId, resource] of resourcesOfType(
-        stack.template,
-        'AWS::Lambda::Function',
-      )) {
-        const local = localFunction(stack, logicalId, context, {
-          emulatorEndpoint: emulator.endpoint,
-          lambdaEndpoint,
-          appConfigDataEndpoint,
-          logDir,
-          echo: options.echoLogs ?? true,
-          rewrite: (value) => apiUrls.reduce((text, url) => text.split(url).join(baseUrl), value),
-        });
-        if (!local) continue;
-        functionsByLogicalId.set(logicalId, local);
-        functionsByName.set(local.definition.functionName, local);
-        const role = resource.Properties?.Role as { 'Fn::GetAtt'?: [string, string] } | undefined;
-        callers.set(local.definition.environment.AWS_ACCESS_KEY_ID, {
-          roleLogicalId: role?.['Fn::GetAtt']?.[0],
-          permissions,
-        });
-        stoppers.push(() => local.stop());
-      }
-      deployed.push({ stack, context, functions: functionsByLogicalId });
-      if (!api || served) continue;
+      if (!api || firstApi) continue;
       if (others.length)
         process.stderr.write(
           `serverless-msa: serving only the first REST API of ${stack.stackName}\n`,
         );
-      served = true;
-      stage = api.stageName;
-      const authorizers = new Map<string, LocalRequestAuthorizer>();
-      for (const [authorizerId, definition] of api.authorizers) {
-        const fn = definition.functionLogicalId
-          ? functionsByLogicalId.get(definition.functionLogicalId)
-          : undefined;
-        if (fn)
-          authorizers.set(
-            authorizerId,
-            new LocalRequestAuthorizer(definition, (event) => fn.invoke(event)),
-          );
-      }
-      gateway.serve({
-        api,
-        apiContext: {
-          apiId: context.refs.get(api.logicalId) ?? 'local',
-          stage: api.stageName,
-          accountId: LOCAL_ACCOUNT_ID,
-        },
-        region,
-        functions: functionsByLogicalId,
-        authorizers,
-      });
+      firstApi = { api, stackIndex };
     }
-    if (!served) throw new LocalPlatformError('The app declares no REST API to serve');
+    if (!firstApi) throw new LocalPlatformError('The app declares no REST API to serve');
+    const { api, stackIndex: servedStack } = firstApi;
 
-    const warmed = await Promise.all(
-      [...functionsByName.values()].map(async (fn) => [fn, await fn.warm()] as const),
-    );
-    for (const [fn, result] of warmed) {
-      if (result.functionError) {
-        const error = result.payload as { errorMessage?: string };
-        process.stderr.write(
-          `serverless-msa: ${fn.definition.functionName} failed to load: ${error.errorMessage}\n`,
+    const functionsByStack = await phase(
+      progress,
+      'functions',
+      async () => {
+        const byStack: Map<string, LocalFunction>[] = [];
+        for (const [stackIndex, { stack, context }] of deployed.entries()) {
+          const apiUrls =
+            stackIndex === servedStack ? executeApiUrls(context, api.logicalId, api.stageName) : [];
+          const permissions = new InvokePermissions(stack, context);
+          const functionsByLogicalId = new Map<string, LocalFunction>();
+          for (const [logicalId, resource] of resourcesOfType(
+            stack.template,
+            'AWS::Lambda::Function',
+          )) {
+            const local = localFunction(stack, logicalId, context, {
+              emulatorEndpoint: emulator.endpoint,
+              lambdaEndpoint,
+              appConfigDataEndpoint,
+              logDir,
+              echo: options.echoLogs ?? true,
+              rewrite: (value) =>
+                apiUrls.reduce((text, url) => text.split(url).join(baseUrl), value),
+            });
+            if (!local) continue;
+            functionsByLogicalId.set(logicalId, local);
+            functionsByName.set(local.definition.functionName, local);
+            const role = resource.Properties?.Role as
+              { 'Fn::GetAtt'?: [string, string] } | undefined;
+            callers.set(local.definition.environment.AWS_ACCESS_KEY_ID, {
+              roleLogicalId: role?.['Fn::GetAtt']?.[0],
+              permissions,
+            });
+            stoppers.push(() => local.stop());
+          }
+          byStack.push(functionsByLogicalId);
+        }
+        // Loading each bundle ahead is the cold start done once, so first calls keep their timeouts.
+        const warmed = await Promise.all(
+          [...functionsByName.values()].map(async (fn) => [fn, await fn.warm()] as const),
         );
-      }
-    }
-    for (const { stack, functions } of deployed) await runTriggers(stack, functions);
+        for (const [fn, result] of warmed) {
+          if (result.functionError) {
+            const error = result.payload as { errorMessage?: string };
+            process.stderr.write(
+              `serverless-msa: ${fn.definition.functionName} failed to load: ${error.errorMessage}\n`,
+            );
+          }
+        }
+        return byStack;
+      },
+      () => `${plural(functionsByName.size, 'function')} loaded, one worker thread each`,
+    );
+
+    await phase(
+      progress,
+      'gateway',
+      () => {
+        const { context } = deployed[servedStack];
+        const functions = functionsByStack[servedStack];
+        const authorizers = new Map<string, LocalRequestAuthorizer>();
+        for (const [authorizerId, definition] of api.authorizers) {
+          const fn = definition.functionLogicalId
+            ? functions.get(definition.functionLogicalId)
+            : undefined;
+          if (fn)
+            authorizers.set(
+              authorizerId,
+              new LocalRequestAuthorizer(definition, (event) => fn.invoke(event)),
+            );
+        }
+        gateway.serve({
+          api,
+          apiContext: {
+            apiId: context.refs.get(api.logicalId) ?? 'local',
+            stage: api.stageName,
+            accountId: LOCAL_ACCOUNT_ID,
+          },
+          region,
+          functions,
+          authorizers,
+        });
+      },
+      () => `${plural(api.routes.length, 'route')} of ${api.logicalId}, stage ${api.stageName}`,
+    );
+
     const clients: PlatformClient[] = [];
-    for (const { stack, context } of deployed) {
-      clients.push(...(await createDemoClients(stack, context, clientSettings)));
-    }
-    for (const { stack, functions } of deployed) {
-      for (const schedule of startSchedules(stack, functions, region))
-        stoppers.push(async () => schedule.stop());
-    }
+    let schedules = 0;
+    let triggers = 0;
+    await phase(
+      progress,
+      'bootstrap',
+      async () => {
+        for (const [index, { stack }] of deployed.entries()) {
+          triggers += (await runTriggers(stack, functionsByStack[index])).length;
+        }
+        for (const { stack, context } of deployed) {
+          clients.push(...(await createDemoClients(stack, context, clientSettings)));
+        }
+        for (const [index, { stack }] of deployed.entries()) {
+          for (const schedule of startSchedules(stack, functionsByStack[index], region)) {
+            schedules++;
+            stoppers.push(async () => schedule.stop());
+          }
+        }
+      },
+      () =>
+        `${plural(triggers, 'trigger')} run, ${plural(clients.length, 'demo client')}, ${plural(schedules, 'schedule')}`,
+    );
 
     const platform: RunningPlatform = {
       baseUrl,
       awsEndpoint: emulator.endpoint,
       lambdaEndpoint,
       region,
-      stage,
+      stage: api.stageName,
       logDir,
       functions: functionsByName,
       provisioned,
@@ -246,6 +368,10 @@ export async function startLocalPlatform(
     await stop();
     throw error;
   }
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 /** The URLs under which the deployed API would be reached (default execute-api endpoint). */
@@ -349,6 +475,7 @@ function localFunction(
     POWERTOOLS_TRACE_ENABLED: 'false',
     AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
     SERVERLESS_MSA_LOCAL: 'true',
+    ...QUIET_SDK,
   };
   return new LocalFunction(
     {
@@ -373,7 +500,7 @@ async function synthesize(outdir: string): Promise<string> {
   const child = spawn(cli, ['synth', '--quiet', '--no-notices', '--output', outdir], {
     cwd: PROJECT_ROOT,
     stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true' },
+    env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true', ...QUIET_SDK },
   });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {

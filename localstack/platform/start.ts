@@ -1,23 +1,38 @@
 import * as path from 'node:path';
 import { LocalPlatformError } from './emulator';
-import { PROJECT_ROOT, startLocalPlatform } from './local-platform';
+import { PROJECT_ROOT, QUIET_SDK, startLocalPlatform } from './local-platform';
+import { consoleProgress } from './progress';
+import { displayPath } from './state-lock';
 
 /**
  * `npm start`: the whole platform on 127.0.0.1 with no Docker and no AWS account.
  * Options come from the environment: PORT (default 3000, 0 = any free port), AWS_ENDPOINT_URL
  * (use a running emulator such as LocalStack), LOCAL_CLOUD_ASSEMBLY (run an already synthesized
  * cdk.out instead of synthesizing), LOCAL_STATE_DIR (where logs and platform.json go; default
- * .local), LOCAL_QUIET=1 (do not echo function logs).
+ * .local), LOCAL_KEEP_LOGS (earlier runs' log folders kept; default 5), LOCAL_QUIET=1 (do not
+ * echo function logs).
  */
 async function main(): Promise<void> {
   const started = Date.now();
+  // The platform's own SDK clients run on this Node too (see QUIET_SDK); a user's explicit
+  // setting wins.
+  for (const [name, value] of Object.entries(QUIET_SDK)) process.env[name] ??= value;
+  const stateDir = path.resolve(process.env.LOCAL_STATE_DIR ?? path.join(PROJECT_ROOT, '.local'));
+  const printPhase = consoleProgress();
+  let phases = 0;
   const platform = await startLocalPlatform({
     port: process.env.PORT === undefined ? 3000 : Number(process.env.PORT),
     cloudAssemblyDir: process.env.LOCAL_CLOUD_ASSEMBLY
       ? path.resolve(process.env.LOCAL_CLOUD_ASSEMBLY)
       : undefined,
     echoLogs: process.env.LOCAL_QUIET !== '1',
-    stateDir: process.env.LOCAL_STATE_DIR ? path.resolve(process.env.LOCAL_STATE_DIR) : undefined,
+    stateDir,
+    keepLogRuns: keptLogRuns(process.env.LOCAL_KEEP_LOGS),
+    // The heading waits for the first phase: a refused start prints its one line and nothing else.
+    onProgress: (finished) => {
+      if (phases++ === 0) process.stdout.write('Starting the local platform, phase by phase:\n');
+      printPhase(finished);
+    },
   });
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -35,12 +50,20 @@ async function main(): Promise<void> {
     [
       `AWS API emulator: ${platform.awsEndpoint}`,
       `Lambda API:       ${platform.lambdaEndpoint}`,
-      `Function logs:    ${path.relative(PROJECT_ROOT, platform.logDir)}/`,
+      `Function logs:    ${displayPath(platform.logDir)}/`,
       `Started in ${((Date.now() - started) / 1000).toFixed(1)} s`,
       `Platform ready at ${platform.baseUrl}`,
       '',
     ].join('\n'),
   );
+}
+
+function keptLogRuns(value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (!/^[1-9]\d*$/.test(value)) {
+    throw new LocalPlatformError(`LOCAL_KEEP_LOGS must be a whole number ≥ 1, not "${value}"`);
+  }
+  return Number(value);
 }
 
 main().catch((error: unknown) => {
