@@ -3,7 +3,13 @@ import { CircuitTelemetry, type CircuitCounts } from './circuit-telemetry';
 import { CallTimeoutError, CircuitOpenError, StateStoreError } from './errors';
 import { MemoryStateStore } from './memory-state-store';
 import { resolveOptions, type CircuitBreakerOptions, type ResolvedOptions } from './options';
-import type { CircuitRecord, CircuitState, StoreCallOptions } from './state-store';
+import {
+  emptyRecord,
+  type CircuitRecord,
+  type CircuitState,
+  type ProbeLease,
+  type StoreCallOptions,
+} from './state-store';
 import { withTimeout } from './timeout';
 
 /** Why a fallback is used: the circuit refused the call, the call failed, or it ran out of time. */
@@ -57,6 +63,8 @@ export class CircuitBreaker {
   private readonly localStore = new MemoryStateStore();
   private readonly local: CircuitSession;
   private degradedUntil = Number.NEGATIVE_INFINITY;
+  /** Store writes still running after the breaker stopped waiting for them. */
+  private readonly lateWrites = new Set<Promise<unknown>>();
 
   constructor(options: CircuitBreakerOptions) {
     this.options = resolveOptions(options);
@@ -68,7 +76,7 @@ export class CircuitBreaker {
       'shared',
       this.options,
       this.telemetry,
-      (operation, work) => this.runSharedStore(operation, work),
+      (operation, work, late) => this.runSharedStore(operation, work, late),
     );
     this.local = new CircuitSession(
       this.localStore,
@@ -99,10 +107,22 @@ export class CircuitBreaker {
         },
       );
     }
-    const timeoutMs =
-      admission.kind === 'probe'
-        ? probeTimeout(this.options.callTimeoutMs, this.options.probeLeaseMs)
-        : this.options.callTimeoutMs;
+    let timeoutMs = this.options.callTimeoutMs;
+    if (admission.kind === 'probe') {
+      timeoutMs = probeTimeout(this.options, admission.lease, clock.now());
+      if (timeoutMs <= 0) {
+        // Taking the lease used up its time: a probe now could outlive it. Give the slot back.
+        await session.release(admission.version, admission.lease).catch(() => undefined);
+        this.telemetry.count('shortCircuits');
+        return this.fallBack(
+          fallback,
+          { circuit: this.name, reason: 'open', state: 'HALF_OPEN' },
+          () => {
+            throw new CircuitOpenError(this.name, 'HALF_OPEN');
+          },
+        );
+      }
+    }
     const settled = await this.run(call, timeoutMs);
     if (admission.kind !== 'bypass') await this.report(session, admission, settled.failed);
     return this.deliver(settled, fallback);
@@ -125,6 +145,9 @@ export class CircuitBreaker {
    * the end of an invocation: a frozen environment cannot flush.
    */
   async flush(): Promise<void> {
+    // Writes the store was slow to answer are bounded by the SDK's own timeouts: waiting for
+    // them here lets their transitions be reported before the environment is frozen.
+    await Promise.all([...this.lateWrites]);
     try {
       await this.active().session.flush();
     } catch (error) {
@@ -146,14 +169,17 @@ export class CircuitBreaker {
   }
 
   private async admit(): Promise<{ session: CircuitSession; admission: Admission }> {
-    const { session } = this.active();
-    try {
-      return { session, admission: await session.admit() };
-    } catch (error) {
-      if (!(error instanceof StateStoreError)) throw error;
-      this.degrade();
-      return { session: this.local, admission: await this.local.admit() };
+    const { session, scope } = this.active();
+    if (scope === 'shared') {
+      try {
+        return { session, admission: await session.admit() };
+      } catch (error) {
+        if (!(error instanceof StateStoreError)) throw error;
+        this.degrade();
+      }
     }
+    this.telemetry.count('localDecisions');
+    return { session: this.local, admission: await this.local.admit() };
   }
 
   private async report(
@@ -170,28 +196,48 @@ export class CircuitBreaker {
     }
   }
 
-  /** Fail open: decide locally for a while, starting from the last shared state seen. */
+  /**
+   * Fail open: decide locally for a while. Every fall-back starts from the latest shared state
+   * seen (leases included), never from what an earlier outage left in the local store.
+   */
   private degrade(): void {
-    this.degradedUntil = this.options.clock.now() + this.options.failOpenMs;
-    const lastKnown = this.shared.lastKnown;
-    if (lastKnown) this.localStore.seed(lastKnown);
+    const now = this.options.clock.now();
+    const wasShared = now >= this.degradedUntil;
+    this.degradedUntil = now + this.options.failOpenMs;
+    if (!wasShared) return;
+    this.localStore.reset(this.shared.lastKnown ?? emptyRecord(this.name, this.options.windowMs));
+    this.local.forget();
   }
 
+  /**
+   * Runs a store request under the store time limit. A read is aborted at the limit; a write
+   * (`late` given) is not, since it may already be applied: it runs on (bounded by the SDK's
+   * request timeout) and its result goes to `late`, so it is accounted for all the same.
+   */
   private async runSharedStore<T>(
     operation: string,
     work: (options: StoreCallOptions) => Promise<T>,
+    late?: (result: T) => void,
   ): Promise<T> {
+    const request: { running?: Promise<T>; timedOut?: boolean } = {};
     try {
       return await withTimeout(
         this.options.clock,
         this.options.storeTimeoutMs,
-        (signal) => work({ signal }),
-        () =>
-          new StateStoreError(
+        (signal) => (request.running = work(late ? {} : { signal })),
+        () => {
+          request.timedOut = true;
+          return new StateStoreError(
             `state store ${operation} took longer than ${this.options.storeTimeoutMs} ms`,
-          ),
+          );
+        },
       );
     } catch (error) {
+      if (late && request.running && request.timedOut) {
+        const settling = request.running.then(late, () => undefined).catch(() => undefined);
+        this.lateWrites.add(settling);
+        void settling.finally(() => this.lateWrites.delete(settling));
+      }
       const storeError =
         error instanceof StateStoreError
           ? error
@@ -253,7 +299,21 @@ export class CircuitBreaker {
   }
 }
 
-/** A probe gives up before its lease runs out, so that a live probe never loses its slot. */
-function probeTimeout(callTimeoutMs: number, leaseMs: number): number {
-  return callTimeoutMs > 0 ? Math.min(callTimeoutMs, leaseMs) : leaseMs;
+/**
+ * Time a probe may run: what is left of its lease (whose clock started before the lease was
+ * requested) less a margin for timer lateness and clock skew between environments, and never
+ * more than the call timeout. A probe thus ends before another environment may take its slot.
+ */
+export function probeTimeout(
+  options: Pick<ResolvedOptions, 'callTimeoutMs' | 'probeLeaseMs'>,
+  lease: ProbeLease,
+  now: number,
+): number {
+  const remaining = lease.until - probeLeaseMargin(options.probeLeaseMs) - now;
+  return options.callTimeoutMs > 0 ? Math.min(options.callTimeoutMs, remaining) : remaining;
+}
+
+/** A tenth of the lease, between 1 ms and 1 s. */
+export function probeLeaseMargin(probeLeaseMs: number): number {
+  return Math.min(1000, Math.max(1, Math.ceil(probeLeaseMs / 10)));
 }

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { CircuitTelemetry } from './circuit-telemetry';
 import type { ResolvedOptions } from './options';
 import { bucketStartOf, tripReason, windowCounts } from './sliding-window';
@@ -20,10 +20,15 @@ export type Admission =
   | { readonly kind: 'bypass' }
   | { readonly kind: 'reject'; readonly state: CircuitState };
 
-/** Runs one store operation under the breaker's store time limit. */
+/**
+ * Runs one store operation under the breaker's store time limit. A write passes `late`: if it
+ * settles after the limit (applied all the same), `late` gets its result, so that a transition
+ * is still reported and a lease still released.
+ */
 export type StoreRunner = <T>(
   operation: string,
   work: (options: StoreCallOptions) => Promise<T>,
+  late?: (result: T) => void,
 ) => Promise<T>;
 
 /** Outcomes this environment has seen and not yet added to the shared counts. */
@@ -47,14 +52,18 @@ const MAX_ATTEMPTS = 4;
  * the outcomes not yet flushed, and the state machine that moves the record on by
  * compare-and-set. Losing a write is normal (another environment won): it re-reads and adopts.
  *
- * Costs: while CLOSED and healthy it makes no write and one read per `stateCacheMs` (per
- * `stateCacheWhileFailingMs` for an environment that has just seen failures). Outcomes
- * are flushed in one atomic ADD per `flushIntervalMs` at most, and only when there is a failure
- * to report, or successes to report while the fleet's window holds failures (so that the rate
- * divides by the calls of every environment, not only of those that failed), or when the flush
- * would open the circuit (then at once). The price: the shared counts lag by up to a flush
- * interval per environment, and counts of an environment that is frozen before flushing wait
- * for its next call (or `flush()`).
+ * Costs and bounds:
+ * - While CLOSED and healthy it makes no write, in calls or in `flush()`, and one read per
+ *   `stateCacheMs`: successes alone are written only while the fleet's window holds failures
+ *   (so that the rate divides by the calls of every environment), at most once per
+ *   `flushIntervalMs` during calls.
+ * - A failure is written before the call that saw it returns (with the successes pending), and
+ *   the write answers with the fleet's counts: an environment never makes its next call on a
+ *   copy older than its last failure. Each environment making one call at a time, the fleet
+ *   opens after at most `minimumCalls` (or `consecutiveFailures`) failures plus one per other
+ *   environment. A failing dependency thus costs a write per failure, a healthy one nothing.
+ * - The `local` session (the fail-open breaker) never probes: while it stands in for the store it
+ *   cannot know whether the fleet's probe slots are taken.
  */
 export class CircuitSession {
   private view: { record: CircuitRecord; readAt: number } | undefined;
@@ -62,7 +71,11 @@ export class CircuitSession {
   private pending: PendingOutcomes = emptyPending(-1);
   private lastFlushAt = Number.NEGATIVE_INFINITY;
   private lastFailureAt = Number.NEGATIVE_INFINITY;
-  private flushing = false;
+  /** The outcome write in progress: one at a time, later outcomes go in the next. */
+  private writing: Promise<void> | undefined;
+  /** Names this environment's outcome writes, so a retried write is applied at most once. */
+  private readonly writer = randomBytes(6).toString('hex');
+  private seq = 0;
 
   constructor(
     private readonly store: StateStore,
@@ -75,6 +88,12 @@ export class CircuitSession {
   /** The last record read or written, if any. */
   get lastKnown(): CircuitRecord | undefined {
     return this.view?.record;
+  }
+
+  /** Drops the cached record and pending outcomes: the store was reset under this session. */
+  forget(): void {
+    this.view = undefined;
+    this.pending = emptyPending(-1);
   }
 
   /**
@@ -123,11 +142,16 @@ export class CircuitSession {
           record = await this.transition(record, halfOpened(record, now));
           break;
         case 'HALF_OPEN': {
-          const slot = this.freeSlot(record, now);
+          const slot = this.scope === 'shared' ? this.freeSlot(record, now) : undefined;
           if (slot === undefined) return { kind: 'reject', state: record.state };
+          // The lease's clock starts before the request: the probe's time is counted from here.
           const lease = { slot, token: randomUUID(), until: now + this.options.probeLeaseMs };
-          const taken = await this.runStore('acquireLease', (options) =>
-            this.store.acquireLease(this.options.name, record.version, lease, now, options),
+          const version = record.version;
+          const taken = await this.runStore(
+            'acquireLease',
+            (options) => this.store.acquireLease(this.options.name, version, lease, now, options),
+            // Taken after this environment gave up waiting: nobody probes, free the slot.
+            (late) => late && void this.release(version, lease).catch(() => undefined),
           );
           if (taken) {
             this.adopt(taken);
@@ -148,9 +172,21 @@ export class CircuitSession {
     else if (admission.kind === 'call') await this.reportCall(admission.version, failed);
   }
 
-  /** Writes pending outcomes now, if there are any. */
+  /**
+   * Writes pending outcomes now, under the same rule as during calls (without the interval):
+   * failures always, successes alone only while the fleet's window holds failures.
+   */
   async flush(): Promise<void> {
-    if (this.pending.calls > 0) await this.flushPending();
+    if (this.pending.calls === 0) return;
+    if (this.pending.failures > 0 || this.fleetIsFailing()) await this.flushPending();
+  }
+
+  /** Frees a probe slot this environment holds but will not use. */
+  async release(version: number, lease: ProbeLease): Promise<void> {
+    const updated = await this.runStore('releaseLease', (options) =>
+      this.store.releaseLease(this.options.name, version, lease, options),
+    );
+    if (updated) this.adopt(updated);
   }
 
   private async reportProbe(
@@ -198,68 +234,69 @@ export class CircuitSession {
   }
 
   private shouldFlush(): boolean {
+    if (!this.view) return false;
+    // A failure is shared before this environment calls again: the fleet (and this
+    // environment, through the write's answer) must not keep calling on a stale CLOSED copy.
+    if (this.pending.failures > 0) return true;
+    const intervalElapsed =
+      this.options.clock.now() - this.lastFlushAt >= this.options.flushIntervalMs;
+    return intervalElapsed && this.fleetIsFailing();
+  }
+
+  /** Whether the fleet's window holds failures: only then do successes alone weigh anything. */
+  private fleetIsFailing(): boolean {
     const record = this.view?.record;
-    if (!record || this.flushing) return false;
-    const now = this.options.clock.now();
-    const pending = this.pending;
-    const intervalElapsed = now - this.lastFlushAt >= this.options.flushIntervalMs;
-    const shared = windowCounts(record, now, this.options.windowMs);
-    if (pending.failures === 0) {
-      // Successes alone matter only when the fleet has failures to weigh them against.
-      return intervalElapsed && (shared.failures > 0 || record.streak > 0);
-    }
-    if (intervalElapsed) return true;
-    const estimate = {
-      calls: shared.calls + pending.calls,
-      failures: shared.failures + pending.failures,
-    };
-    const streak = pending.hadSuccess ? pending.trailingFailures : record.streak + pending.failures;
-    return tripReason(estimate, streak, this.options) !== undefined;
+    if (!record) return false;
+    const shared = windowCounts(record, this.options.clock.now(), this.options.windowMs);
+    return shared.failures > 0 || record.streak > 0;
   }
 
   private async flushPending(): Promise<void> {
-    if (this.flushing) return;
-    this.flushing = true;
+    while (this.writing) await this.writing;
+    if (this.pending.calls === 0) return;
+    this.writing = this.writePending().finally(() => {
+      this.writing = undefined;
+    });
+    return this.writing;
+  }
+
+  private async writePending(): Promise<void> {
     const batch = this.pending;
     this.pending = emptyPending(batch.version);
-    try {
-      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-        const record = this.view?.record ?? (await this.refresh());
-        if (record.version !== batch.version || record.state !== 'CLOSED') return; // the epoch ended
-        const now = this.options.clock.now();
-        const windowMs = this.options.windowMs;
-        const bucketStart = bucketStartOf(now, windowMs);
-        const outcome: OutcomeBatch = {
-          expectedVersion: record.version,
-          expectedBucketStart: record.bucketStart,
-          bucketStart,
-          windowMs,
-          carryOver: record.bucketStart === bucketStart - windowMs,
-          calls: batch.calls,
-          failures: batch.failures,
-          hadSuccess: batch.hadSuccess,
-          trailingFailures: batch.trailingFailures,
-          at: now,
-        };
-        const updated = await this.runStore('addOutcomes', (options) =>
-          this.store.addOutcomes(this.options.name, outcome, options),
-        );
-        if (!updated) {
-          await this.refresh(); // another environment rolled the bucket or changed the state
-          continue;
-        }
-        this.adopt(updated);
-        this.lastFlushAt = now;
-        const reason = tripReason(
-          windowCounts(updated, now, windowMs),
-          updated.streak,
-          this.options,
-        );
-        if (reason) await this.transition(updated, opened(updated, reason, now, this.options));
-        return;
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const record = this.view?.record ?? (await this.refresh());
+      if (record.version !== batch.version || record.state !== 'CLOSED') return; // the epoch ended
+      const now = this.options.clock.now();
+      const windowMs = this.options.windowMs;
+      const bucketStart = bucketStartOf(now, windowMs);
+      const outcome: OutcomeBatch = {
+        expectedVersion: record.version,
+        expectedBucketStart: record.bucketStart,
+        bucketStart,
+        windowMs,
+        carryOver: record.bucketStart === bucketStart - windowMs,
+        calls: batch.calls,
+        failures: batch.failures,
+        hadSuccess: batch.hadSuccess,
+        trailingFailures: batch.trailingFailures,
+        at: now,
+        writer: this.writer,
+        seq: ++this.seq,
+      };
+      const updated = await this.runStore(
+        'addOutcomes',
+        (options) => this.store.addOutcomes(this.options.name, outcome, options),
+        (late) => late && this.adopt(late),
+      );
+      if (!updated) {
+        await this.refresh(); // another environment rolled the bucket or changed the state
+        continue;
       }
-    } finally {
-      this.flushing = false;
+      this.adopt(updated);
+      this.lastFlushAt = now;
+      const reason = tripReason(windowCounts(updated, now, windowMs), updated.streak, this.options);
+      if (reason) await this.transition(updated, opened(updated, reason, now, this.options));
+      return;
     }
   }
 
@@ -268,10 +305,18 @@ export class CircuitSession {
    * adopts what the winner wrote. Either way the caller gets the record as it now stands.
    */
   private async transition(from: CircuitRecord, next: CircuitRecord): Promise<CircuitRecord> {
-    const won = await this.runStore('transition', (options) =>
-      this.store.transition(from.version, next, options),
+    const won = await this.runStore(
+      'transition',
+      (options) => this.store.transition(from.version, next, options),
+      // Applied after this environment stopped waiting: still reported, once.
+      (late) => late && this.won(from, next),
     );
     if (!won) return this.refresh();
+    this.won(from, next);
+    return next;
+  }
+
+  private won(from: CircuitRecord, next: CircuitRecord): void {
     this.adopt(next);
     this.telemetry.transition({
       circuit: this.options.name,
@@ -282,7 +327,6 @@ export class CircuitSession {
       scope: this.scope,
       at: next.changedAt,
     });
-    return next;
   }
 
   private adopt(record: CircuitRecord): void {

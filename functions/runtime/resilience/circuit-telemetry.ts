@@ -12,6 +12,8 @@ export interface CircuitCounts {
   fallbacks: number;
   transitions: number;
   storeErrors: number;
+  /** Calls admitted or refused by the local fail-open breaker, not by the shared state. */
+  localDecisions: number;
 }
 
 const METRIC_NAMES: Record<keyof CircuitCounts, string> = {
@@ -23,6 +25,7 @@ const METRIC_NAMES: Record<keyof CircuitCounts, string> = {
   fallbacks: 'CircuitFallbacks',
   transitions: 'CircuitTransitions',
   storeErrors: 'CircuitStoreErrors',
+  localDecisions: 'CircuitLocalDecisions',
 };
 
 /** Rare events worth an alarm within the minute are published at once; the rest is batched. */
@@ -41,6 +44,7 @@ function zeroCounts(): CircuitCounts {
     fallbacks: 0,
     transitions: 0,
     storeErrors: 0,
+    localDecisions: 0,
   };
 }
 

@@ -8,8 +8,10 @@ import {
   type ScanCommandOutput,
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { StateStoreError } from './errors';
+import { transitionIdOf } from './transitions';
 import {
   DEFAULT_WINDOW_MS,
   emptyRecord,
@@ -68,10 +70,21 @@ export function createBreakerDynamoDbClient(options: BreakerClientOptions = {}):
 
 const MAX_LEASE_SLOTS = 32;
 
+/** What the item says about whether a write is already applied. */
+type AppliedTest = (item: Record<string, unknown>) => boolean;
+
 /**
  * The shared store. Every mutation is one conditional request: transitions are a PutItem
  * conditioned on `version`; counts, leases and probe results are UpdateItems conditioned on the
  * same version, so none of them can land on a state they were not meant for.
+ *
+ * Every write is idempotent under retry. When the SDK resends a write whose first attempt was
+ * applied but whose answer was lost, the resend fails its own condition; the store then looks
+ * at the item (`ReturnValuesOnConditionCheckFailure: ALL_OLD`, or one consistent read where the
+ * answer lacks it) and recognises its own write by the mark it left: the transition's id, the
+ * outcome writer's counter, the lease token, the completed probe's token. The write is then
+ * reported as applied, once; an outcome batch cannot be added twice (its condition excludes a
+ * counter already recorded).
  */
 export class DynamoDbStateStore implements StateStore {
   private readonly documents: DynamoDBDocumentClient;
@@ -87,11 +100,8 @@ export class DynamoDbStateStore implements StateStore {
   }
 
   async get(name: string, options?: StoreCallOptions): Promise<CircuitRecord> {
-    const output = await this.send<{ Item?: Record<string, unknown> }>(
-      new GetCommand({ TableName: this.tableName, Key: keyOf(name), ConsistentRead: true }),
-      options,
-    );
-    return output.Item ? fromItem(output.Item) : emptyRecord(name);
+    const item = await this.getItem(name, options);
+    return item ? fromItem(item) : emptyRecord(name);
   }
 
   async transition(
@@ -105,7 +115,9 @@ export class DynamoDbStateStore implements StateStore {
       ...toItem(next),
       expiresAt: automatic ? epochSeconds(next.changedAt + this.retentionMs) : undefined,
     };
+    const id = transitionIdOf(next);
     return this.conditional(
+      next.name,
       new PutCommand({
         TableName: this.tableName,
         Item: item,
@@ -114,7 +126,9 @@ export class DynamoDbStateStore implements StateStore {
             ? 'attribute_not_exists(pk) OR version = :expected'
             : 'version = :expected',
         ExpressionAttributeValues: { ':expected': expectedVersion },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
+      (old) => id !== undefined && listOf(old.transitionIds).includes(id),
       options,
     ).then((output) => output !== undefined);
   }
@@ -138,17 +152,23 @@ export class DynamoDbStateStore implements StateStore {
       batch.hadSuccess ? 'streak = :trailing' : 'streak = if_not_exists(streak, :zero) + :failures',
     ];
     const add: string[] = [];
+    // `writers` maps each environment to the counter of its last batch in this bucket: a batch
+    // whose counter is already there was applied (its answer was lost) and must not add again.
+    let writerCondition = '';
     if (rolls) {
       // Right-hand sides read the item as it was before this update.
       set.push('bucketStart = :bucket', 'calls = :calls', 'failures = :failures');
       set.push(batch.carryOver ? 'prevCalls = calls' : 'prevCalls = :zero');
       set.push(batch.carryOver ? 'prevFailures = failures' : 'prevFailures = :zero');
+      set.push('prevWriters = if_not_exists(#writers, :noWriters)', '#writers = :writers');
     } else {
       add.push('calls :calls', 'failures :failures');
       set.push(
         'prevCalls = if_not_exists(prevCalls, :zero)',
         'prevFailures = if_not_exists(prevFailures, :zero)',
+        '#writers.#writer = :seq',
       );
+      writerCondition = ' AND (attribute_not_exists(#writers.#writer) OR #writers.#writer < :seq)';
     }
     const versionCondition =
       batch.expectedVersion === 0
@@ -162,8 +182,13 @@ export class DynamoDbStateStore implements StateStore {
       name,
       {
         UpdateExpression: `SET ${set.join(', ')}${add.length ? ` ADD ${add.join(', ')}` : ''}`,
-        ConditionExpression: `${versionCondition} AND ${bucketCondition}`,
-        ExpressionAttributeNames: { '#name': 'name', '#state': 'state' },
+        ConditionExpression: `${versionCondition} AND ${bucketCondition}${writerCondition}`,
+        ExpressionAttributeNames: {
+          '#name': 'name',
+          '#state': 'state',
+          '#writers': 'writers',
+          ...(rolls ? {} : { '#writer': batch.writer }),
+        },
         ExpressionAttributeValues: {
           ':name': name,
           ':closed': 'CLOSED',
@@ -176,8 +201,15 @@ export class DynamoDbStateStore implements StateStore {
           ':failures': batch.failures,
           ...(batch.hadSuccess ? { ':trailing': batch.trailingFailures } : {}),
           ':expiresAt': epochSeconds(batch.at + this.retentionMs),
+          ...(rolls
+            ? { ':writers': { [batch.writer]: batch.seq }, ':noWriters': {} }
+            : { ':seq': batch.seq }),
         },
       },
+      (old) =>
+        old.version === batch.expectedVersion &&
+        (counterOf(old.writers, batch.writer) >= batch.seq ||
+          counterOf(old.prevWriters, batch.writer) >= batch.seq),
       options,
     );
   }
@@ -208,6 +240,31 @@ export class DynamoDbStateStore implements StateStore {
           ':now': now,
         },
       },
+      (old) =>
+        old.version === expectedVersion && old[leaseTokenAttribute(lease.slot)] === lease.token,
+      options,
+    );
+  }
+
+  async releaseLease(
+    name: string,
+    expectedVersion: number,
+    lease: ProbeLease,
+    options?: StoreCallOptions,
+  ): Promise<CircuitRecord | undefined> {
+    return this.conditionalUpdate(
+      name,
+      {
+        UpdateExpression: 'REMOVE #token, #until',
+        ConditionExpression: 'version = :version AND #token = :token',
+        ExpressionAttributeNames: {
+          '#token': leaseTokenAttribute(lease.slot),
+          '#until': leaseUntilAttribute(lease.slot),
+        },
+        ExpressionAttributeValues: { ':version': expectedVersion, ':token': lease.token },
+      },
+      // Released (by an earlier attempt) or taken by someone else: either way not ours now.
+      () => false,
       options,
     );
   }
@@ -221,7 +278,9 @@ export class DynamoDbStateStore implements StateStore {
     return this.conditionalUpdate(
       name,
       {
-        UpdateExpression: 'ADD probeSuccesses :one REMOVE #token, #until',
+        // The token joins `probesCompleted` (cleared by the next transition): the mark by
+        // which a retried completion recognises that it already counted.
+        UpdateExpression: 'ADD probeSuccesses :one, probesCompleted :tokens REMOVE #token, #until',
         ConditionExpression: 'version = :version AND #token = :token',
         ExpressionAttributeNames: {
           '#token': leaseTokenAttribute(lease.slot),
@@ -230,9 +289,14 @@ export class DynamoDbStateStore implements StateStore {
         ExpressionAttributeValues: {
           ':version': expectedVersion,
           ':token': lease.token,
+          ':tokens': new Set([lease.token]),
           ':one': 1,
         },
       },
+      (old) =>
+        old.version === expectedVersion &&
+        old.probesCompleted instanceof Set &&
+        old.probesCompleted.has(lease.token),
       options,
     );
   }
@@ -257,43 +321,66 @@ export class DynamoDbStateStore implements StateStore {
     return records.sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  /** Sends a conditional request; `undefined` when the condition failed (another writer won). */
   /**
    * One conditional UpdateItem on a circuit's item: the record as it stands after it, or
    * undefined when the condition failed (another environment changed the circuit first).
    */
   private async conditionalUpdate(
     name: string,
-    update: Omit<UpdateCommandInput, 'TableName' | 'Key' | 'ReturnValues'>,
+    update: Omit<
+      UpdateCommandInput,
+      'TableName' | 'Key' | 'ReturnValues' | 'ReturnValuesOnConditionCheckFailure'
+    >,
+    applied: AppliedTest,
     options?: StoreCallOptions,
   ): Promise<CircuitRecord | undefined> {
     const output = await this.conditional(
+      name,
       new UpdateCommand({
         TableName: this.tableName,
         Key: keyOf(name),
         ReturnValues: 'ALL_NEW',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         ...update,
       }),
+      applied,
       options,
     );
     return output?.Attributes ? fromItem(output.Attributes) : undefined;
   }
 
+  /**
+   * Sends a conditional write: its output, the item as it stands if the condition failed on
+   * this very write applied earlier (a retry after a lost answer), else `undefined`.
+   */
   private async conditional(
+    name: string,
     command: PutCommand | UpdateCommand,
+    applied: AppliedTest,
     options?: StoreCallOptions,
   ): Promise<{ Attributes?: Record<string, unknown> } | undefined> {
     try {
       return await this.send(command, options);
     } catch (error) {
-      if (
-        error instanceof StateStoreError &&
-        (error.cause as { name?: string })?.name === 'ConditionalCheckFailedException'
-      ) {
-        return undefined;
-      }
-      throw error;
+      const cause = (error as { cause?: { name?: string; Item?: Record<string, unknown> } }).cause;
+      if (!(error instanceof StateStoreError) || cause?.name !== 'ConditionalCheckFailedException')
+        throw error;
+      const old = cause.Item
+        ? unmarshall(cause.Item as Parameters<typeof unmarshall>[0])
+        : ((await this.getItem(name, options)) ?? {});
+      return applied(old) ? { Attributes: old } : undefined;
     }
+  }
+
+  private async getItem(
+    name: string,
+    options?: StoreCallOptions,
+  ): Promise<Record<string, unknown> | undefined> {
+    const output = await this.send<{ Item?: Record<string, unknown> }>(
+      new GetCommand({ TableName: this.tableName, Key: keyOf(name), ConsistentRead: true }),
+      options,
+    );
+    return output.Item;
   }
 
   private async send<Output>(
@@ -321,6 +408,15 @@ function leaseTokenAttribute(slot: number): string {
 
 function leaseUntilAttribute(slot: number): string {
   return `lease${slot}Until`;
+}
+
+function listOf(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+function counterOf(writers: unknown, writer: string): number {
+  const value = (writers as Record<string, unknown> | undefined)?.[writer];
+  return typeof value === 'number' ? value : -1;
 }
 
 function epochSeconds(ms: number): number {
@@ -366,5 +462,8 @@ function fromItem(item: Record<string, unknown>): CircuitRecord {
     streak: number('streak'),
     probeSuccesses: number('probeSuccesses'),
     leases,
+    transitionIds: Array.isArray(item.transitionIds)
+      ? item.transitionIds.filter((id): id is string => typeof id === 'string')
+      : undefined,
   };
 }

@@ -52,6 +52,20 @@ export class MemoryStateStore implements StateStore {
     return next;
   }
 
+  async releaseLease(
+    name: string,
+    expectedVersion: number,
+    lease: ProbeLease,
+  ): Promise<CircuitRecord | undefined> {
+    const current = this.records.get(name);
+    if (!current || current.version !== expectedVersion) return undefined;
+    if (!current.leases.some((held) => held.slot === lease.slot && held.token === lease.token))
+      return undefined;
+    const next = { ...current, leases: current.leases.filter((held) => held.slot !== lease.slot) };
+    this.records.set(name, next);
+    return next;
+  }
+
   async completeProbe(
     name: string,
     expectedVersion: number,
@@ -75,13 +89,12 @@ export class MemoryStateStore implements StateStore {
   }
 
   /**
-   * Starts a circuit from a known record, only if this store has none yet: the breaker carries
-   * the last shared state it saw into its local fallback, so an open circuit stays open.
+   * Replaces a circuit's record with a known one, leases included. The breaker restarts its
+   * local fallback from the latest shared state it saw at every fall-back, so an open circuit
+   * stays open and a leased probe slot stays taken, however many outages came before.
    */
-  seed(record: CircuitRecord): void {
-    if (!this.records.has(record.name) && record.version > 0) {
-      this.records.set(record.name, { ...record, leases: [] });
-    }
+  reset(record: CircuitRecord): void {
+    this.records.set(record.name, record);
   }
 
   private versionOf(name: string): number {

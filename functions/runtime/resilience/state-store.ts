@@ -52,6 +52,11 @@ export interface CircuitRecord {
   /** HALF_OPEN only: probes that succeeded in this half-open period. */
   readonly probeSuccesses: number;
   readonly leases: readonly ProbeLease[];
+  /**
+   * `<version>:<id>` of the last few transitions, newest last. A writer whose response was lost
+   * (and whose SDK retry then failed its own condition) finds its id here and knows it won.
+   */
+  readonly transitionIds?: readonly string[];
 }
 
 /** One environment's outcomes since its last flush, added to the shared counts in one write. */
@@ -72,6 +77,9 @@ export interface OutcomeBatch {
   readonly trailingFailures: number;
   /** Epoch ms of the flush (the store dates the item's expiry from it). */
   readonly at: number;
+  /** The writing environment and its write counter: a retried write is applied at most once. */
+  readonly writer: string;
+  readonly seq: number;
 }
 
 /** Operations take an optional signal: the breaker aborts a store call that takes too long. */
@@ -110,6 +118,13 @@ export interface StateStore {
     now: number,
     options?: StoreCallOptions,
   ): Promise<CircuitRecord | undefined>;
+  /** Frees probe slot `lease.slot` if the caller still holds it (a probe that never ran). */
+  releaseLease(
+    name: string,
+    expectedVersion: number,
+    lease: ProbeLease,
+    options?: StoreCallOptions,
+  ): Promise<CircuitRecord | undefined>;
   /** Counts a probe success and frees its slot, if the caller still holds it. */
   completeProbe(
     name: string,
@@ -122,6 +137,9 @@ export interface StateStore {
 }
 
 export const DEFAULT_WINDOW_MS = 60_000;
+
+/** How many transition ids a record keeps: far more than transitions during one SDK retry. */
+export const KEPT_TRANSITION_IDS = 8;
 
 export function emptyRecord(name: string, windowMs = DEFAULT_WINDOW_MS): CircuitRecord {
   return {

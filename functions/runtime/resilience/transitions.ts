@@ -1,4 +1,5 @@
-import type { CircuitRecord, CircuitState } from './state-store';
+import { randomUUID } from 'node:crypto';
+import { KEPT_TRANSITION_IDS, type CircuitRecord, type CircuitState } from './state-store';
 
 /** One change of state, as logged and reported to `onTransition`. */
 export interface TransitionEvent {
@@ -33,15 +34,20 @@ function successor(
   reason: string,
   now: number,
 ): CircuitRecord {
+  const version = from.version + 1;
   return {
     ...from,
     state,
     reason,
-    version: from.version + 1,
+    version,
     changedAt: now,
     openUntil: undefined,
     probeSuccesses: 0,
     leases: [],
+    // Each transition is one write with an id of its own, so its writer can recognise it later.
+    transitionIds: [...(from.transitionIds ?? []), `${version}:${randomUUID()}`].slice(
+      -KEPT_TRANSITION_IDS,
+    ),
   };
 }
 
@@ -72,6 +78,11 @@ export function opened(
     openedAt: now,
     openUntil: now + openDuration(reopenCount, rule),
   };
+}
+
+/** The id `successor` gave a transition record. */
+export function transitionIdOf(record: CircuitRecord): string | undefined {
+  return record.transitionIds?.at(-1);
 }
 
 export function halfOpened(from: CircuitRecord, now: number): CircuitRecord {

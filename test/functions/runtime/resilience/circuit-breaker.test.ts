@@ -131,6 +131,37 @@ describe('CircuitBreaker transitions', () => {
     expect((record.openUntil ?? 0) - (record.openedAt ?? 0)).toBe(1000);
   });
 
+  it.each([
+    ['no call timeout', 0],
+    ['a call timeout longer than the lease', 5000],
+  ])(
+    'with %s, a probe is cut short before its lease (counted from before the lease request) ends',
+    async (_, callTimeoutMs) => {
+      const { breaker, clock } = rig({ consecutiveFailures: 1, callTimeoutMs, probeLeaseMs: 2000 });
+      await callMany(breaker, 1, boom);
+      clock.advance(1000);
+      let abortedAt: number | undefined;
+      const probe = breaker.execute(
+        (signal) =>
+          new Promise<string>((_, reject) => {
+            signal.addEventListener('abort', () => {
+              abortedAt = clock.now();
+              reject(signal.reason);
+            });
+          }),
+        (context) => context.reason,
+      );
+      await settle();
+      const leaseUntil = (await breaker.view()).record.leases[0]?.until;
+      expect(leaseUntil).toBe(clock.now() + 2000);
+      clock.advance(1799);
+      expect(abortedAt).toBeUndefined();
+      clock.advance(1); // a tenth of the lease before it ends
+      await expect(probe).resolves.toBe('timeout');
+      expect(abortedAt).toBe(leaseUntil! - 200);
+    },
+  );
+
   it('frees the slot of a probe whose environment died once its lease runs out', async () => {
     const { breaker, clock, store } = rig({ consecutiveFailures: 1 });
     await callMany(breaker, 1, boom);

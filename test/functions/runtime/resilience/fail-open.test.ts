@@ -73,6 +73,45 @@ describe('fail open when the shared store fails', () => {
     expect(await breaker.view()).toMatchObject({ scope: 'local', record: { state: 'OPEN' } });
   });
 
+  it('never probes alone: past the open time the local breaker waits for the store', async () => {
+    const store = new BrokenStore();
+    store.broken = false;
+    const { breaker, clock } = rig({ store, consecutiveFailures: 1, failOpenMs: 60_000 });
+    await callMany(breaker, 1, boom); // the shared circuit opens for 1 s
+    store.broken = true;
+    clock.advance(5000); // long past the open time, and the cached copy
+    const call = vi.fn(ok);
+    for (let i = 0; i < 5; i++) {
+      await expect(breaker.execute(call, (context) => context.state)).resolves.toBe('HALF_OPEN');
+    }
+    expect(call).not.toHaveBeenCalled(); // another environment may hold the fleet's probe slot
+    expect(breaker.stats()).toMatchObject({ storeErrors: 1, localDecisions: 5 });
+  });
+
+  it('every fall-back starts from the latest shared state, not from an earlier outage', async () => {
+    const store = new BrokenStore();
+    const { breaker, clock } = rig({
+      store,
+      consecutiveFailures: 2,
+      stateCacheMs: 100,
+      failOpenMs: 1000,
+      openDurationMs: 60_000,
+      maxOpenDurationMs: 60_000,
+    });
+    await callMany(breaker, 1, boom); // first outage: the local breaker records a failure
+    store.broken = false;
+    clock.advance(1000);
+    await callMany(breaker, 2, boom); // the store is back; the fleet's circuit opens
+    expect(await breaker.view()).toMatchObject({ scope: 'shared', record: { state: 'OPEN' } });
+    clock.advance(100);
+    store.broken = true; // second outage, 59.9 s of open time left
+    const call = vi.fn(ok);
+    for (let i = 0; i < 10; i++) await breaker.execute(call, () => 'fallback');
+    expect(call).not.toHaveBeenCalled();
+    expect(await breaker.view()).toMatchObject({ scope: 'local', record: { state: 'OPEN' } });
+    expect(breaker.stats()).toMatchObject({ storeErrors: 2, localDecisions: 11 });
+  });
+
   it('falls open when DynamoDB throws (throttling), counted once per failed request', async () => {
     documents
       .on(GetCommand)

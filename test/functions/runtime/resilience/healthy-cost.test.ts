@@ -52,7 +52,19 @@ describe('cost of a healthy circuit', () => {
     expect(store.reads).toBe(10);
   });
 
-  it('flushes failures at most once per flush interval unless the flush would open the circuit', async () => {
+  it('flush() at the end of every invocation writes nothing while the fleet is healthy', async () => {
+    const store = new CountingStore();
+    const { breaker, clock } = rig({ store, stateCacheMs: 1000, flushIntervalMs: 1000 });
+    for (let invocation = 0; invocation < 1000; invocation++) {
+      await breaker.execute(ok);
+      await breaker.flush();
+      clock.advance(10);
+    }
+    expect(store.writes).toBe(0);
+    expect(store.reads).toBe(10);
+  });
+
+  it('writes each failure before its call returns, and successes alone only per flush interval', async () => {
     const store = new CountingStore();
     const { breaker, clock } = rig({
       store,
@@ -64,8 +76,10 @@ describe('cost of a healthy circuit', () => {
       await breaker.execute(i % 10 === 0 ? boom : ok).catch(() => undefined);
       clock.advance(10); // 1 s in total
     }
-    expect(store.writes).toBeLessThanOrEqual(2);
-    await breaker.flush();
+    expect(store.writes).toBe(10); // one per failure, carrying the successes before it
+    expect((await store.get('inventory')).calls).toBe(91);
+    await breaker.flush(); // the window holds failures: the last 9 successes count
+    expect(store.writes).toBe(11);
     expect((await store.get('inventory')).calls).toBe(100);
     expect((await store.get('inventory')).failures).toBe(10);
   });

@@ -296,18 +296,23 @@ describe('ServiceClient with resilience — circuit breaker', () => {
     expect(invocations()).toBe(0);
   });
 
-  it('flush() writes outcomes the breaker has not yet shared', async () => {
+  it('flush() writes no healthy outcomes, and the successes kept back once the fleet has failures', async () => {
     const { client, store } = setup({ consecutiveFailures: 10, flushIntervalMs: 1000 });
     await expect(client.flush()).resolves.toBeUndefined(); // no circuits yet
+    lambdaMock.on(InvokeCommand).resolves(ok());
+    await client.call(FUNCTION, 'recommend', {}, CONTEXT);
+    await client.flush(); // healthy: nothing to tell the fleet
+    expect((await store.get(FUNCTION)).version).toBe(0);
+    expect((await store.get(FUNCTION)).calls).toBe(0);
+
     lambdaMock.on(InvokeCommand).resolves(problem(503));
-    await failTimes(client, 1); // the first failure is written at once
-    expect((await store.get(FUNCTION)).calls).toBe(1);
-    await failTimes(client, 1); // within the flush interval: kept back
-    expect((await store.get(FUNCTION)).calls).toBe(1);
-    await client.flush();
-    const record = await store.get(FUNCTION);
-    expect(record.calls).toBe(2);
-    expect(record.failures).toBe(2);
+    await failTimes(client, 1); // a failure is written before the call returns
+    expect((await store.get(FUNCTION)).calls).toBe(2);
+    lambdaMock.on(InvokeCommand).resolves(ok());
+    await client.call(FUNCTION, 'recommend', {}, CONTEXT); // within the flush interval: kept back
+    expect((await store.get(FUNCTION)).calls).toBe(2);
+    await client.flush(); // the window holds a failure: the success now weighs in
+    expect(await store.get(FUNCTION)).toMatchObject({ calls: 3, failures: 1, streak: 0 });
   });
 });
 
