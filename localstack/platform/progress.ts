@@ -26,7 +26,7 @@ export async function phase<T>(
 }
 
 /** Width of the phase column, so durations line up. */
-const PHASE_COLUMN = 14;
+const PHASE_COLUMN = 15;
 
 /** `synth           12.3 s  1 stack`: the line `npm start` prints when a phase ends. */
 export function formatPhaseLine({ phase: name, durationMs, detail }: StartupPhase): string {
