@@ -2,7 +2,16 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdk.out/', '.local/', '.venv/', 'localstack/emulator/.venv/'] },
+  {
+    ignores: [
+      'node_modules/',
+      'cdk.out/',
+      '.local/',
+      '.venv/',
+      'localstack/emulator/.venv/',
+      'dist/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

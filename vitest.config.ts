@@ -10,6 +10,7 @@ export default defineConfig({
           name: 'unit',
           include: ['test/**/*.test.ts'],
           exclude: ['test/integration/**', 'test/e2e/**', 'node_modules/**'],
+          globalSetup: ['test/support/platform-bundles-setup.ts'],
           testTimeout: 60_000,
         },
       },
@@ -17,7 +18,10 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
-          globalSetup: ['test/integration/global-setup.ts'],
+          globalSetup: [
+            'test/support/platform-bundles-setup.ts',
+            'test/integration/global-setup.ts',
+          ],
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },

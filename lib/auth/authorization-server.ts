@@ -6,14 +6,11 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as triggers from 'aws-cdk-lib/triggers';
 import { Construct } from 'constructs';
-import * as path from 'node:path';
 import type { RouteScopeRuleInput } from '../../functions/runtime/auth/route-scopes';
 import type { PlatformGateway } from '../gateway/platform-gateway';
 import type { MicroservicePlatform } from '../platform/microservice-platform';
 import { PlatformFunction } from '../service/platform-function';
 import { createPlatformTable } from '../service/platform-table';
-
-const FUNCTIONS = path.join(__dirname, '..', '..', 'functions', 'auth');
 
 /** An external OpenID Connect / OAuth2 issuer whose access tokens the gateway accepts. */
 export interface TrustedIssuer {
@@ -159,7 +156,7 @@ export class AuthorizationServer extends Construct {
 
     this.tokenFunction = new PlatformFunction(this, 'TokenService', {
       platform,
-      entry: path.join(FUNCTIONS, 'token', 'handler.ts'),
+      bundle: 'token-service',
       serviceName: 'token-service',
       description: `OAuth2 token service of ${platform.platformName}`,
       // scrypt on every client authentication wants CPU, and Lambda gives CPU with memory.
@@ -179,7 +176,7 @@ export class AuthorizationServer extends Construct {
 
     this.rotationFunction = new PlatformFunction(this, 'KeyRotation', {
       platform,
-      entry: path.join(FUNCTIONS, 'rotation', 'handler.ts'),
+      bundle: 'key-rotation',
       serviceName: 'key-rotation',
       description: `Signing-key rotation of ${platform.platformName}`,
       // The key stores have no compare-and-set: one rotation at a time.
@@ -215,7 +212,7 @@ export class AuthorizationServer extends Construct {
 
     this.authorizerFunction = new PlatformFunction(this, 'Authorizer', {
       platform,
-      entry: path.join(FUNCTIONS, 'authorizer', 'handler.ts'),
+      bundle: 'authorizer',
       serviceName: 'authorizer',
       description: `JWT authorizer of ${platform.platformName}`,
       environment: {

@@ -6,7 +6,6 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import { Construct } from 'constructs';
-import * as path from 'node:path';
 import type { MicroservicePlatform } from '../platform/microservice-platform';
 import { acknowledgeWildcardResource } from '../service/nag-findings';
 import { PlatformFunction } from '../service/platform-function';
@@ -56,15 +55,7 @@ export class ServiceRegistry extends Construct {
     });
     this.controlLoop = new PlatformFunction(this, 'ControlLoop', {
       platform: props.platform,
-      entry: path.join(
-        __dirname,
-        '..',
-        '..',
-        'functions',
-        'platform',
-        'control-loop',
-        'handler.ts',
-      ),
+      bundle: 'control-loop',
       serviceName: 'control-loop',
       description: `Health control loop of ${props.platform.platformName}`,
       timeout: Duration.seconds(30),

@@ -1,4 +1,3 @@
-import * as path from 'node:path';
 import { Construct } from 'constructs';
 import type { AuthorizationServer } from '../auth/authorization-server';
 import type { PlatformGateway } from '../gateway/platform-gateway';
@@ -30,7 +29,7 @@ export class AdminApi extends Construct {
     super(scope, id);
     this.function = new PlatformFunction(this, 'Resource', {
       platform: props.platform,
-      entry: path.join(__dirname, '..', '..', 'functions', 'admin', 'handler.ts'),
+      bundle: 'admin',
       serviceName: 'platform-admin',
       description: `Admin API of ${props.platform.platformName}`,
       environment: {

@@ -3,7 +3,7 @@ import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as iam from 'aws-cdk-lib/aws-iam';
-import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { MicroservicePlatform } from '../platform/microservice-platform';
@@ -94,7 +94,7 @@ const RESERVED_NAMES = new Set(['oauth2', 'admin', '.well-known']);
 export class Microservice extends Construct {
   readonly serviceName: string;
   readonly version: string;
-  readonly function: nodejs.NodejsFunction;
+  readonly function: lambda.Function;
   readonly table: dynamodb.Table;
   readonly logGroup: logs.LogGroup;
   readonly platform: MicroservicePlatform;

@@ -5,11 +5,27 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { MicroservicePlatform } from '../platform/microservice-platform';
+import {
+  BUNDLING,
+  PLATFORM_BUNDLE_HANDLER,
+  type PlatformBundleName,
+  platformBundleCode,
+} from './platform-bundles';
 
 export interface PlatformFunctionProps {
   readonly platform: MicroservicePlatform;
-  /** Path of the handler's TypeScript entry file (it exports `handler`). */
-  readonly entry: string;
+  /**
+   * Path of the handler's TypeScript entry file (it exports `handler`), bundled by esbuild at
+   * synth: a service's own code. Give exactly one of `entry` and `bundle`.
+   * @default - none
+   */
+  readonly entry?: string;
+  /**
+   * One of the platform's own functions, deployed from the bundle pre-built inside the package
+   * (nothing is bundled at synth). Give exactly one of `entry` and `bundle`.
+   * @default - none
+   */
+  readonly bundle?: PlatformBundleName;
   /** Name in logs, metrics and traces (`POWERTOOLS_SERVICE_NAME`). */
   readonly serviceName: string;
   readonly description: string;
@@ -36,13 +52,14 @@ export interface PlatformFunctionProps {
 }
 
 /**
- * A function as every part of the platform runs one: Node.js 22 on arm64, bundled and minified
- * by local esbuild, active tracing, the Powertools environment, its own log group with the
+ * A function as every part of the platform runs one: Node.js 22 on arm64, minified (the
+ * platform's own functions pre-built in the package, a service's bundled by esbuild at synth),
+ * active tracing, the Powertools environment, its own log group with the
  * platform's retention, and a role that may write to that log group and nothing else until
  * someone grants it more.
  */
 export class PlatformFunction extends Construct {
-  readonly function: nodejs.NodejsFunction;
+  readonly function: lambda.Function;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
 
@@ -60,9 +77,11 @@ export class PlatformFunction extends Construct {
     });
     this.logGroup.grantWrite(this.role);
 
-    this.function = new nodejs.NodejsFunction(this, 'Resource', {
-      entry: props.entry,
-      handler: 'handler',
+    if ((props.entry === undefined) === (props.bundle === undefined)) {
+      throw new Error(`PlatformFunction ${id} needs exactly one of 'entry' and 'bundle'`);
+    }
+    // Everything but the code: the same for a pre-built bundle and a service entry.
+    const settings = {
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,
@@ -81,14 +100,20 @@ export class PlatformFunction extends Construct {
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
       },
-      bundling: {
-        minify: true,
-        sourceMap: true,
-        target: 'node22',
-        // The Lambda runtime ships the AWS SDK v3; keeping it out keeps bundles small.
-        externalModules: ['@aws-sdk/*'],
-      },
-    });
+    } satisfies lambda.FunctionOptions & { runtime: lambda.Runtime };
+    this.function =
+      props.bundle !== undefined
+        ? new lambda.Function(this, 'Resource', {
+            ...settings,
+            code: platformBundleCode(props.bundle),
+            handler: PLATFORM_BUNDLE_HANDLER,
+          })
+        : new nodejs.NodejsFunction(this, 'Resource', {
+            ...settings,
+            entry: props.entry,
+            handler: 'handler',
+            bundling: BUNDLING,
+          });
 
     Validations.of(this.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',

@@ -1,0 +1,57 @@
+/**
+ * Bundles the platform's own functions (token service, key rotation, authorizer, admin API,
+ * control loop) into `dist/platform-functions/<name>/index.js`, the pre-built assets the
+ * constructs deploy with `Code.fromAsset`. Settings are those a service entry gets at synth.
+ *
+ * Runs in `npm run build` (so `prepack`), and before every synth of this repository (cdk.json's
+ * app, the test projects' global set-up, the bundle-size bench), so what runs here is always
+ * fresh from source. A file is replaced (write then rename) only when its bytes change, so
+ * concurrent builds and readers never see a half-written bundle.
+ */
+import { build } from 'esbuild';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { BUNDLING, PLATFORM_BUNDLES, packageRoot } from '../lib/service/platform-bundles';
+
+const ROOT = packageRoot(path.join(__dirname, '..'));
+
+/** Builds every platform bundle; returns the folders written. */
+export async function buildPlatformFunctions(
+  outRoot: string = path.join(ROOT, 'dist', 'platform-functions'),
+): Promise<string[]> {
+  return Promise.all(
+    Object.entries(PLATFORM_BUNDLES).map(async ([name, entry]) => {
+      const outdir = path.join(outRoot, name);
+      const result = await build({
+        entryPoints: [path.join(ROOT, 'functions', entry)],
+        outfile: path.join(outdir, 'index.js'),
+        bundle: true,
+        platform: 'node',
+        format: 'cjs',
+        target: BUNDLING.target,
+        minify: BUNDLING.minify,
+        sourcemap: BUNDLING.sourceMap,
+        external: BUNDLING.externalModules,
+        logLevel: 'warning',
+        write: false,
+      });
+      mkdirSync(outdir, { recursive: true });
+      for (const file of result.outputFiles) writeIfChanged(file.path, file.contents);
+      return outdir;
+    }),
+  );
+}
+
+function writeIfChanged(file: string, contents: Uint8Array): void {
+  if (existsSync(file) && Buffer.from(contents).equals(readFileSync(file))) return;
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, contents);
+  renameSync(temporary, file);
+}
+
+if (require.main === module) {
+  buildPlatformFunctions().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}
