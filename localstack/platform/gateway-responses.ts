@@ -47,11 +47,20 @@ export function renderGatewayResponse(
       body: JSON.stringify({ message }),
     };
   }
-  const body = definition.template
-    .replaceAll('$context.error.messageString', JSON.stringify(message))
-    .replaceAll('$context.error.message', message)
-    .replaceAll('$context.path', context.path)
-    .replaceAll('$context.requestId', context.requestId);
+  // The variables sit inside JSON strings in the templates: each value is escaped as a JSON
+  // string's content, so a path or message can never close the string and add members. The
+  // replacement is a function: `$&` or `$'` in a value must stay literal text.
+  const inString = (value: string) => JSON.stringify(value).slice(1, -1);
+  const variables: Record<string, string> = {
+    '$context.error.messageString': JSON.stringify(message),
+    '$context.error.message': inString(message),
+    '$context.path': inString(context.path),
+    '$context.requestId': inString(context.requestId),
+  };
+  const body = definition.template.replace(
+    /\$context\.(?:error\.messageString|error\.message|path|requestId)/g,
+    (name) => variables[name],
+  );
   const headers = Object.fromEntries(
     Object.entries(definition.headers).map(([k, v]) => [k.toLowerCase(), v]),
   );

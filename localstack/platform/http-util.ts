@@ -1,7 +1,12 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 
-/** Reads a request body, refusing more than `limit` bytes. */
+/**
+ * Reads a request body, refusing more than `limit` bytes. A body over the limit is still read
+ * to its end (and dropped), up to twice the limit: a client still sending would otherwise see
+ * its connection reset instead of the 413.
+ */
 export async function readBody(
   request: IncomingMessage,
   limit: number,
@@ -10,10 +15,133 @@ export async function readBody(
   let size = 0;
   for await (const chunk of request) {
     size += (chunk as Buffer).length;
-    if (size > limit) return 'too-large';
-    chunks.push(chunk as Buffer);
+    if (size > limit * 2) return 'too-large';
+    if (size <= limit) chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks);
+  return size > limit ? 'too-large' : Buffer.concat(chunks);
+}
+
+/** An answer the server makes itself, before any route: RFC 9457 problem details. */
+export interface ProtocolProblem {
+  readonly status: number;
+  readonly title: string;
+  readonly detail: string;
+}
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+export function problemBody(problem: ProtocolProblem): string {
+  return JSON.stringify({ type: 'about:blank', ...problem });
+}
+
+/** What Node's HTTP parser refused, as the problem to answer (see llhttp's error codes). */
+export function parserProblem(code: string | undefined): ProtocolProblem {
+  const bad = (detail: string) => ({ status: 400, title: 'Bad Request', detail });
+  switch (code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return {
+        status: 431,
+        title: 'Request Header Fields Too Large',
+        detail: 'The request headers exceed the size this server accepts.',
+      };
+    case 'HPE_HEADERS_TIMEOUT':
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return {
+        status: 408,
+        title: 'Request Timeout',
+        detail: 'The request was not received in time.',
+      };
+    case 'HPE_INVALID_METHOD':
+      return bad('The request method is not a valid HTTP method.');
+    case 'HPE_INVALID_URL':
+      return bad('The request target is not a valid path.');
+    case 'HPE_INVALID_HEADER_TOKEN':
+    case 'HPE_INVALID_HEADER_VALUE':
+    case 'HPE_LF_EXPECTED':
+    case 'HPE_CR_EXPECTED':
+      return bad('A request header is malformed.');
+    case 'HPE_INVALID_CONTENT_LENGTH':
+    case 'HPE_UNEXPECTED_CONTENT_LENGTH':
+    case 'HPE_INVALID_TRANSFER_ENCODING':
+      return bad('The body framing is invalid (Content-Length and Transfer-Encoding).');
+    case 'HPE_INVALID_CHUNK_SIZE':
+    case 'HPE_INVALID_EOF_STATE':
+      return bad('The chunked body is malformed.');
+    case 'HPE_INVALID_VERSION':
+      return bad('The HTTP version is not valid.');
+    default:
+      return bad('The request is not valid HTTP/1.1.');
+  }
+}
+
+/** A complete HTTP/1.1 response for a socket that has no response object; closes after it. */
+export function rawProblemResponse(problem: ProtocolProblem): string {
+  const body = problemBody(problem);
+  return [
+    `HTTP/1.1 ${problem.status} ${problem.title}`,
+    `Content-Type: ${PROBLEM_CONTENT_TYPE}`,
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    'Connection: close',
+    '',
+    body,
+  ].join('\r\n');
+}
+
+/**
+ * Gives the requests Node answers on its own a problem+json answer instead of a bare status:
+ * what the HTTP parser refuses (bad method, path or header, ambiguous framing, headers over
+ * the limit), a missing Host header (create the server with `requireHostHeader: false` and call
+ * `missingHost`), an `Expect` other than 100-continue (417), and `CONNECT` (this is not a proxy).
+ * Each closes the connection: after a framing error nothing more on it can be trusted.
+ */
+export function answerProtocolErrors(server: Server): void {
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    const inFlight = (socket as { _httpMessage?: ServerResponse })._httpMessage;
+    if (error.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) {
+      socket.destroy();
+      return;
+    }
+    socket.end(rawProblemResponse(parserProblem(error.code)), () => socket.destroy());
+  });
+  server.on('checkExpectation', (_request: IncomingMessage, response: ServerResponse) => {
+    sendProblem(
+      response,
+      {
+        status: 417,
+        title: 'Expectation Failed',
+        detail: 'The only expectation this server meets is 100-continue.',
+      },
+      { connection: 'close' },
+    );
+  });
+  server.on('connect', (_request: IncomingMessage, socket: Duplex) => {
+    socket.end(
+      rawProblemResponse({
+        status: 400,
+        title: 'Bad Request',
+        detail: 'CONNECT is not served: this server is not a proxy.',
+      }),
+      () => socket.destroy(),
+    );
+  });
+}
+
+/** HTTP/1.1 requires Host (RFC 9112 §3.2); Node's own check answers a bare 400. */
+export function missingHost(request: IncomingMessage): boolean {
+  return request.httpVersion === '1.1' && request.headers.host === undefined;
+}
+
+export function sendProblem(
+  response: ServerResponse,
+  problem: ProtocolProblem,
+  headers: Record<string, string> = {},
+): void {
+  send(
+    response,
+    problem.status,
+    { ...headers, 'content-type': PROBLEM_CONTENT_TYPE },
+    problemBody(problem),
+  );
 }
 
 export function send(

@@ -1,10 +1,22 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { readBody, send, closeServer, listenOnLoopback } from './http-util';
+import {
+  answerProtocolErrors,
+  closeServer,
+  listenOnLoopback,
+  missingHost,
+  readBody,
+  send,
+} from './http-util';
 import type { LocalFunction } from './lambda-runtime';
 
 /** Lambda's synchronous payload limit. */
 const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
 const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
+/** Invoke's FunctionName constraint (name, partial or full ARN, optional qualifier). */
+const FUNCTION_NAME =
+  /^(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_.]+)(:(\$LATEST|[a-zA-Z0-9-_]+))?$/;
+const QUALIFIER = /^[a-zA-Z0-9$_-]{1,128}$/;
+const INVOCATION_TYPES = new Set(['Event', 'RequestResponse', 'DryRun']);
 
 /** Decides whether the caller (identified by its access key) may invoke a function. */
 export type InvokeAuthorizer = (accessKeyId: string | undefined, target: LocalFunction) => boolean;
@@ -22,11 +34,13 @@ export class LocalLambdaApi {
   ) {}
 
   async listen(port = 0): Promise<string> {
-    this.server = createServer((request, response) => {
+    this.server = createServer({ requireHostHeader: false }, (request, response) => {
       this.handle(request, response).catch((error: Error) => {
+        if (response.headersSent) return void response.destroy();
         lambdaError(response, 500, 'ServiceException', `Local Lambda API failed: ${error.message}`);
       });
     });
+    answerProtocolErrors(this.server);
     return listenOnLoopback(this.server, port);
   }
 
@@ -44,8 +58,14 @@ export class LocalLambdaApi {
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const url = new URL(request.url ?? '/', 'http://localhost');
-    const match = INVOKE_PATH.exec(url.pathname);
+    const url = request.url ?? '/';
+    const queryStart = url.indexOf('?');
+    const rawPath = queryStart < 0 ? url : url.slice(0, queryStart);
+    const query = new URLSearchParams(queryStart < 0 ? '' : url.slice(queryStart + 1));
+    if (missingHost(request)) {
+      return lambdaError(response, 400, 'ValidationException', 'The request has no Host header.');
+    }
+    const match = INVOKE_PATH.exec(rawPath);
     if (request.method !== 'POST' || !match) {
       return lambdaError(
         response,
@@ -54,8 +74,31 @@ export class LocalLambdaApi {
         'Only Invoke is served locally',
       );
     }
-    const identifier = decodeURIComponent(match[1]);
-    const qualifier = url.searchParams.get('Qualifier');
+    // Bad input is Lambda's 400 ValidationException, naming the constraint, never a 500.
+    const identifier = decodePathSegment(match[1]);
+    if (identifier === undefined || identifier.length > 170 || !FUNCTION_NAME.test(identifier)) {
+      return validationError(
+        response,
+        'functionName',
+        'Member must satisfy regular expression pattern and have length at most 170',
+      );
+    }
+    const qualifier = query.get('Qualifier');
+    if (qualifier !== null && !QUALIFIER.test(qualifier)) {
+      return validationError(
+        response,
+        'qualifier',
+        'Member must satisfy regular expression pattern: [a-zA-Z0-9$_-]{1,128}',
+      );
+    }
+    const invocationType = request.headers['x-amz-invocation-type'] ?? 'RequestResponse';
+    if (!INVOCATION_TYPES.has(invocationType as string)) {
+      return validationError(
+        response,
+        'invocationType',
+        'Member must satisfy enum value set: [Event, RequestResponse, DryRun]',
+      );
+    }
     const target = this.find(identifier);
     if (!target || (qualifier && qualifier !== '$LATEST')) {
       return lambdaError(
@@ -94,7 +137,6 @@ export class LocalLambdaApi {
         'Could not parse request body into json',
       );
     }
-    const invocationType = String(request.headers['x-amz-invocation-type'] ?? 'RequestResponse');
     const traceHeader = request.headers['x-amzn-trace-id'] as string | undefined;
     if (invocationType === 'DryRun') return send(response, 204, {}, '');
     if (invocationType === 'Event') {
@@ -109,6 +151,24 @@ export class LocalLambdaApi {
     if (result.functionError) headers['x-amz-function-error'] = result.functionError;
     send(response, 200, headers, JSON.stringify(result.payload));
   }
+}
+
+function decodePathSegment(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Lambda's answer to a parameter that fails its constraint (the value is not echoed). */
+function validationError(response: ServerResponse, member: string, constraint: string): void {
+  lambdaError(
+    response,
+    400,
+    'ValidationException',
+    `1 validation error detected: Value at '${member}' failed to satisfy constraint: ${constraint}`,
+  );
 }
 
 function lambdaError(

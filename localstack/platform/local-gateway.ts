@@ -1,15 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { renderGatewayResponse } from './gateway-responses';
-import { readBody, send, closeServer, listenOnLoopback } from './http-util';
+import {
+  answerProtocolErrors,
+  closeServer,
+  listenOnLoopback,
+  missingHost,
+  readBody,
+  send,
+  sendProblem,
+} from './http-util';
 import type { LocalFunction } from './lambda-runtime';
-import { buildProxyEvent, type ApiContext } from './proxy-event';
+import { buildProxyEvent, dictionary, type ApiContext } from './proxy-event';
 import type { LocalRequestAuthorizer } from './request-authorizer';
+import { parseRequestTarget } from './request-path';
 import type { RestApiModel } from './rest-api-model';
 import { RouteTable } from './route-table';
 
 /** API Gateway's payload limit. */
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
+/** Lambda's synchronous invocation payload limit. */
+const MAX_INVOKE_PAYLOAD_BYTES = 6 * 1024 * 1024;
 
 export interface LocalGatewayOptions {
   readonly api: RestApiModel;
@@ -40,19 +51,26 @@ export class LocalGateway {
   }
 
   async listen(port: number): Promise<string> {
-    this.server = createServer((request, response) => {
-      this.handle(request, response).catch(() => {
-        const requestId = randomUUID();
+    // Host is checked here, not by Node: its own check answers a bare 400.
+    this.server = createServer({ requireHostHeader: false }, (request, response) => {
+      this.handle(request, response).catch((error: unknown) => {
+        // A fault of the local gateway itself: one line on the console (never the query,
+        // which may carry a secret), and the deployed API's 5xx answer.
+        process.stderr.write(
+          `local gateway: ${request.method} ${pathOf(request.url)} failed: ${error instanceof Error ? error.message : String(error)}\n`,
+        );
+        if (response.headersSent) return void response.destroy();
         this.gatewayError(
           response,
           'DEFAULT_5XX',
           'Internal server error',
-          request.url ?? '/',
-          requestId,
+          pathOf(request.url),
+          randomUUID(),
           500,
         );
       });
     });
+    answerProtocolErrors(this.server);
     return listenOnLoopback(this.server, port);
   }
 
@@ -61,47 +79,54 @@ export class LocalGateway {
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const url = new URL(request.url ?? '/', 'http://localhost');
     const requestId = randomUUID();
-    const method = (request.method ?? 'GET').toUpperCase();
+    // Node's parser admits only known methods, in upper case.
+    const method = request.method ?? 'GET';
     if (!this.routes || !this.options) {
-      return send(
+      return sendProblem(
         response,
-        503,
-        { 'content-type': 'application/problem+json', 'retry-after': '1' },
-        JSON.stringify({
-          type: 'about:blank',
-          title: 'Service Unavailable',
-          status: 503,
-          detail: 'The platform is starting.',
-        }),
+        { status: 503, title: 'Service Unavailable', detail: 'The platform is starting.' },
+        { 'retry-after': '1' },
       );
     }
-    const match = this.routes.match(method, url.pathname);
+    const target = parseRequestTarget(request.url ?? '/');
+    if (!target.ok || missingHost(request)) {
+      return this.gatewayError(
+        response,
+        'DEFAULT_4XX',
+        target.ok ? 'An HTTP/1.1 request must carry a Host header.' : target.reason,
+        target.rawPath,
+        requestId,
+        400,
+      );
+    }
+    // Routes are matched before anything else: an unknown route is a 404 whatever the token.
+    const match = this.routes.matchSegments(method, target.segments);
     if (!match) {
       return this.gatewayError(
         response,
         'MISSING_AUTHENTICATION_TOKEN',
         'Missing Authentication Token',
-        url.pathname,
+        target.rawPath,
         requestId,
       );
     }
     const body = await readBody(request, MAX_BODY_BYTES);
     if (body === 'too-large') {
+      response.setHeader('connection', 'close');
       return this.gatewayError(
         response,
         'REQUEST_TOO_LARGE',
         'Request Too Long',
-        url.pathname,
+        target.rawPath,
         requestId,
       );
     }
     const event = buildProxyEvent(
       {
         method,
-        path: url.pathname,
-        query: url.searchParams,
+        path: target.path,
+        query: target.query,
         headers: request.headers,
         body,
         sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
@@ -110,6 +135,16 @@ export class LocalGateway {
       match,
       { ...this.options.apiContext, domainName: request.headers.host ?? '127.0.0.1' },
     );
+    // Lambda refuses an invocation payload over 6 MB: the request is too large for the route.
+    if (Buffer.byteLength(JSON.stringify(event)) > MAX_INVOKE_PAYLOAD_BYTES) {
+      return this.gatewayError(
+        response,
+        'REQUEST_TOO_LARGE',
+        'Request Too Long',
+        target.rawPath,
+        requestId,
+      );
+    }
 
     if (match.route.authorizationType === 'CUSTOM' && match.route.authorizerLogicalId) {
       const authorizer = this.options.authorizers.get(match.route.authorizerLogicalId);
@@ -118,17 +153,18 @@ export class LocalGateway {
           response,
           'AUTHORIZER_CONFIGURATION_ERROR',
           'Authorizer error',
-          url.pathname,
+          target.rawPath,
           requestId,
         );
-      const outcome = await authorizer.authorize(event, this.methodArn(method, url.pathname));
+      // The method ARN names the normalized path, as the policy's resources do.
+      const outcome = await authorizer.authorize(event, this.methodArn(method, target.path));
       switch (outcome.kind) {
         case 'unauthorized':
           return this.gatewayError(
             response,
             'UNAUTHORIZED',
             'Unauthorized',
-            url.pathname,
+            target.rawPath,
             requestId,
           );
         case 'denied':
@@ -136,7 +172,7 @@ export class LocalGateway {
             response,
             'ACCESS_DENIED',
             'User is not authorized to access this resource',
-            url.pathname,
+            target.rawPath,
             requestId,
           );
         case 'error':
@@ -144,7 +180,7 @@ export class LocalGateway {
             response,
             'AUTHORIZER_CONFIGURATION_ERROR',
             outcome.message,
-            url.pathname,
+            target.rawPath,
             requestId,
           );
         case 'allow':
@@ -155,24 +191,24 @@ export class LocalGateway {
       }
     }
 
-    const target = match.route.functionLogicalId
+    const targetFunction = match.route.functionLogicalId
       ? this.options.functions.get(match.route.functionLogicalId)
       : undefined;
-    if (!target)
+    if (!targetFunction)
       return this.gatewayError(
         response,
         'DEFAULT_5XX',
         'Internal server error',
-        url.pathname,
+        target.rawPath,
         requestId,
         500,
       );
     const traceHeader = `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomUUID().replace(/-/g, '').slice(0, 24)};Sampled=1`;
-    const result = await target.invoke(event, traceHeader);
+    const result = await targetFunction.invoke(event, traceHeader);
     this.sendProxyResult(
       response,
       result.functionError ? undefined : result.payload,
-      url.pathname,
+      target.rawPath,
       requestId,
     );
   }
@@ -183,22 +219,9 @@ export class LocalGateway {
     path: string,
     requestId: string,
   ): void {
-    const result = payload as
-      | {
-          statusCode?: unknown;
-          headers?: unknown;
-          multiValueHeaders?: unknown;
-          body?: unknown;
-          isBase64Encoded?: unknown;
-        }
-      | undefined;
+    const proxyResult = readProxyResult(payload);
     // API Gateway answers 502 to a function error or to a malformed proxy response.
-    if (
-      !result ||
-      typeof result !== 'object' ||
-      typeof result.statusCode !== 'number' ||
-      (result.body !== undefined && result.body !== null && typeof result.body !== 'string')
-    ) {
+    if (!proxyResult) {
       return this.gatewayError(
         response,
         'DEFAULT_5XX',
@@ -208,22 +231,14 @@ export class LocalGateway {
         502,
       );
     }
-    const headers: Record<string, string | string[]> = {};
-    for (const [name, value] of Object.entries((result.headers ?? {}) as Record<string, unknown>))
-      headers[name.toLowerCase()] = String(value);
-    for (const [name, values] of Object.entries(
-      (result.multiValueHeaders ?? {}) as Record<string, unknown[]>,
-    )) {
-      headers[name.toLowerCase()] = values.map(String);
+    proxyResult.headers['x-amzn-requestid'] = requestId;
+    try {
+      send(response, proxyResult.statusCode, proxyResult.headers, proxyResult.body);
+    } catch {
+      // A header value Node refuses to write (a line break, say) is a malformed response too.
+      for (const name of response.getHeaderNames()) response.removeHeader(name);
+      this.gatewayError(response, 'DEFAULT_5XX', 'Internal server error', path, requestId, 502);
     }
-    headers['x-amzn-requestid'] = requestId;
-    const body =
-      typeof result.body === 'string'
-        ? result.isBase64Encoded
-          ? Buffer.from(result.body, 'base64')
-          : result.body
-        : '';
-    send(response, result.statusCode, headers, body);
   }
 
   private gatewayError(
@@ -253,6 +268,43 @@ export class LocalGateway {
     const { accountId, apiId, stage } = this.options!.apiContext;
     return `arn:aws:execute-api:${this.options!.region}:${accountId}:${apiId}/${stage}/${method}${path}`;
   }
+}
+
+/** The path of a request target, never its query (which may carry a secret). */
+function pathOf(url: string | undefined): string {
+  return (url ?? '/').split('?')[0];
+}
+
+interface ProxyResult {
+  readonly statusCode: number;
+  readonly headers: Record<string, string | string[]>;
+  readonly body: string | Buffer;
+}
+
+/** A function's proxy result as API Gateway accepts it, or undefined when it is malformed. */
+function readProxyResult(payload: unknown): ProxyResult | undefined {
+  if (!payload || typeof payload !== 'object') return undefined;
+  const result = payload as Record<string, unknown>;
+  const { statusCode, body } = result;
+  if (typeof statusCode !== 'number' || !Number.isInteger(statusCode)) return undefined;
+  if (statusCode < 100 || statusCode > 599) return undefined;
+  if (body !== undefined && body !== null && typeof body !== 'string') return undefined;
+  const headers = dictionary<string | string[]>();
+  const single = result.headers ?? {};
+  const multi = result.multiValueHeaders ?? {};
+  if (typeof single !== 'object' || typeof multi !== 'object') return undefined;
+  for (const [name, value] of Object.entries(single as Record<string, unknown>))
+    headers[name.toLowerCase()] = String(value);
+  for (const [name, values] of Object.entries(multi as Record<string, unknown>)) {
+    if (!Array.isArray(values)) return undefined;
+    headers[name.toLowerCase()] = values.map(String);
+  }
+  return {
+    statusCode,
+    headers,
+    body:
+      typeof body === 'string' ? (result.isBase64Encoded ? Buffer.from(body, 'base64') : body) : '',
+  };
 }
 
 /** API Gateway hands authorizer context values to the integration as strings. */

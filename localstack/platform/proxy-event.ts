@@ -30,19 +30,22 @@ export function buildProxyEvent(
   match: RouteMatch,
   api: ApiContext,
 ): APIGatewayProxyEvent {
-  const headers: Record<string, string> = {};
-  const multiValueHeaders: Record<string, string[]> = {};
+  // Every map keyed by request input has no prototype: `__proto__`, `constructor` or
+  // `toString` are names a client may send like any other.
+  const headers = dictionary<string>();
+  const multiValueHeaders = dictionary<string[]>();
   for (const [name, value] of Object.entries(request.headers)) {
     if (value === undefined) continue;
     const values = Array.isArray(value) ? value : [value];
     headers[name] = values[values.length - 1];
     multiValueHeaders[name] = values;
   }
-  const query: Record<string, string> = {};
-  const multiQuery: Record<string, string[]> = {};
+  const query = dictionary<string>();
+  const multiQuery = dictionary<string[]>();
   for (const [name, value] of request.query) {
     query[name] = value;
-    (multiQuery[name] ??= []).push(value);
+    if (Object.hasOwn(multiQuery, name)) multiQuery[name].push(value);
+    else multiQuery[name] = [value];
   }
   const contentType = String(request.headers['content-type'] ?? '');
   const isText = TEXT_TYPES.test(contentType.split(';')[0].trim());
@@ -100,6 +103,11 @@ export function buildProxyEvent(
       stage: api.stage,
     },
   };
+}
+
+/** An empty map with no prototype, for names that come from the request. */
+export function dictionary<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
 }
 
 /** API Gateway's `requestTime` format: `22/Nov/2026:06:50:00 +0000`. */

@@ -1,4 +1,5 @@
 import type { RouteDefinition } from './rest-api-model';
+import { parseRequestTarget } from './request-path';
 
 export interface RouteMatch {
   readonly route: RouteDefinition;
@@ -27,13 +28,19 @@ export class RouteTable {
     });
   }
 
+  /** Matches a request path as sent (percent-encoded); see `parseRequestTarget`. */
   match(method: string, path: string): RouteMatch | undefined {
-    const parts = path.split('/').filter(Boolean).map(safeDecode);
-    if (parts.some((part) => part === undefined)) return undefined;
+    const target = parseRequestTarget(path);
+    return target.ok ? this.matchSegments(method, target.segments) : undefined;
+  }
+
+  /** Matches decoded path segments; an empty segment matches no template segment. */
+  matchSegments(method: string, parts: readonly string[]): RouteMatch | undefined {
+    if (parts.some((part) => part === '')) return undefined;
     const candidates = this.compiled
       .map((compiled) => ({
         compiled,
-        parameters: matchSegments(compiled.segments, parts as string[]),
+        parameters: matchSegments(compiled.segments, parts),
       }))
       .filter((candidate) => candidate.parameters !== undefined)
       .filter(({ compiled }) => compiled.route.method === method || compiled.route.method === 'ANY')
@@ -52,8 +59,12 @@ export class RouteTable {
   }
 }
 
-function matchSegments(segments: string[], parts: string[]): Record<string, string> | undefined {
-  const parameters: Record<string, string> = {};
+function matchSegments(
+  segments: readonly string[],
+  parts: readonly string[],
+): Record<string, string> | undefined {
+  // The request's values under the template's names; no prototype, whatever the names.
+  const parameters: Record<string, string> = Object.create(null) as Record<string, string>;
   for (let index = 0; index < segments.length; index++) {
     const segment = segments[index];
     if (segment.endsWith('+}')) {
@@ -78,12 +89,4 @@ function compareRank(a: number[], b: number[]): number {
 
 function methodRank(compiled: CompiledRoute, method: string): number {
   return compiled.route.method === method ? 0 : 1;
-}
-
-function safeDecode(part: string): string | undefined {
-  try {
-    return decodeURIComponent(part);
-  } catch {
-    return undefined;
-  }
 }

@@ -70,4 +70,33 @@ describe('rendering gateway responses from the template', () => {
       body: '{"message":"Missing Authentication Token"}',
     });
   });
+
+  it('escapes the path as JSON text: a quote in it cannot add members to the problem', () => {
+    const path = '/reading-list/health","title":"injected","y":"\\';
+    const rendered = renderGatewayResponse(
+      responses,
+      'MISSING_AUTHENTICATION_TOKEN',
+      'Missing Authentication Token',
+      { path, requestId: 'req-1' },
+    );
+    const body = JSON.parse(rendered.body) as Record<string, unknown>;
+    expect(body.title).toBe('Not Found');
+    expect(body.instance).toBe(path);
+    expect(Object.keys(body)).toEqual([
+      'type',
+      'title',
+      'status',
+      'detail',
+      'instance',
+      'requestId',
+    ]);
+  });
+
+  it('keeps $-patterns in a value literal', () => {
+    const rendered = renderGatewayResponse(responses, 'DEFAULT_4XX', "$& $' $`", {
+      path: "/$'",
+      requestId: 'req-1',
+    });
+    expect(JSON.parse(rendered.body)).toMatchObject({ detail: "$& $' $`", instance: "/$'" });
+  });
 });

@@ -69,4 +69,34 @@ describe('building the REST (v1) proxy event', () => {
       queryStringParameters: null,
     });
   });
+
+  it('builds query and header maps with no prototype, so built-in names are plain keys', () => {
+    const names = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf'];
+    const event = buildProxyEvent(
+      {
+        method: 'GET',
+        path: '/books/7',
+        query: new URLSearchParams(names.flatMap((name) => [`${name}=a`, `${name}=b`]).join('&')),
+        headers: { constructor: 'x', tostring: ['y', 'z'] },
+        body: Buffer.alloc(0),
+        sourceIp: '127.0.0.1',
+      },
+      match,
+      api,
+    );
+    for (const name of names) {
+      expect(Object.hasOwn(event.queryStringParameters!, name)).toBe(true);
+      expect(event.queryStringParameters![name]).toBe('b');
+      expect(event.multiValueQueryStringParameters![name]).toEqual(['a', 'b']);
+    }
+    expect(Object.getPrototypeOf(event.queryStringParameters)).toBeNull();
+    expect(Object.getPrototypeOf(event.headers)).toBeNull();
+    expect(event.headers.constructor).toBe('x');
+    expect(event.multiValueHeaders.tostring).toEqual(['y', 'z']);
+    // What the function receives is the JSON of it: the keys survive as data.
+    expect(JSON.parse(JSON.stringify(event)).queryStringParameters).toMatchObject({
+      constructor: 'b',
+      toString: 'b',
+    });
+  });
 });

@@ -37,6 +37,23 @@ describe('matching requests to resource templates', () => {
     expect(table.match('DELETE', '/files/a/b/c')?.pathParameters).toEqual({ proxy: 'a/b/c' });
   });
 
+  it('ignores a trailing slash and decodes percent-encoded literal segments', () => {
+    expect(table.match('GET', '/books/')?.route.resourcePath).toBe('/books');
+    expect(table.match('GET', '/b%6Foks/featured/')?.route.resourcePath).toBe('/books/featured');
+  });
+
+  it('gives path parameters in a map with no prototype', () => {
+    const parameters = table.match('GET', '/books/__proto__')?.pathParameters;
+    expect(Object.getPrototypeOf(parameters)).toBeNull();
+    expect(parameters?.id).toBe('__proto__');
+  });
+
+  it('matches nothing on an empty segment, and %2F is a separator, not part of a value', () => {
+    expect(table.match('GET', '/books//featured')).toBeUndefined();
+    expect(table.match('GET', '//books')).toBeUndefined();
+    expect(table.match('GET', '/books/a%2Fb')).toBeUndefined();
+  });
+
   it('finds nothing for an unknown path, a missing method or a malformed escape', () => {
     expect(table.match('GET', '/nope')).toBeUndefined();
     expect(table.match('DELETE', '/books')).toBeUndefined();

@@ -1,0 +1,59 @@
+import { connect } from 'node:net';
+
+export interface RawResponse {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
+/**
+ * Sends bytes as they are over a TCP socket (what no HTTP client would send: bad methods, NUL
+ * in the path, ambiguous framing) and reads the one response, until the server closes or the
+ * announced Content-Length has arrived. Resolves `undefined` when nothing came back.
+ */
+export function rawRequest(
+  port: number,
+  request: string | Buffer,
+  timeoutMs = 10_000,
+): Promise<RawResponse | undefined> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(request));
+    let received = Buffer.alloc(0);
+    let settled = false;
+    const finish = () => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(parseResponse(received));
+    };
+    const timer = setTimeout(() => {
+      settled = true;
+      socket.destroy();
+      reject(new Error(`no complete response within ${timeoutMs} ms`));
+    }, timeoutMs);
+    socket.on('data', (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk]);
+      const parsed = parseResponse(received);
+      if (parsed && Buffer.byteLength(parsed.body) >= Number(parsed.headers['content-length']))
+        finish();
+    });
+    // The server may reset a connection it refused; what arrived before still counts.
+    socket.on('error', finish);
+    socket.on('close', finish);
+  });
+}
+
+function parseResponse(bytes: Buffer): RawResponse | undefined {
+  const text = bytes.toString('utf8');
+  const end = text.indexOf('\r\n\r\n');
+  if (end < 0) return undefined;
+  const [statusLine, ...lines] = text.slice(0, end).split('\r\n');
+  const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(statusLine)?.[1]);
+  const headers: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const line of lines) {
+    const colon = line.indexOf(':');
+    headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+  }
+  return { status, headers, body: text.slice(end + 4) };
+}
