@@ -1,5 +1,13 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -7,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   demoClient,
   requestToken,
+  runPlatformProcessToExit,
   startPlatformProcess,
   type PlatformProcess,
 } from './platform-process';
@@ -188,6 +197,65 @@ describe('the local platform (npm start)', () => {
     ).rejects.toMatchObject({ name: 'AccessDeniedException' });
   });
 
+  it('prints one line per start-up phase with its duration, and never the SDK’s Node 20 notice', () => {
+    const output = platform.output();
+    for (const name of [
+      'state',
+      'synth',
+      'emulator',
+      'provisioning',
+      'functions',
+      'gateway',
+      'bootstrap',
+    ]) {
+      expect(output).toMatch(new RegExp(`^${name} +\\d+\\.\\d s(  .+)?$`, 'm'));
+    }
+    expect(output).toMatch(/^provisioning +\d+\.\d s {2}\d+ resources$/m);
+    // The heading, the phases, the four summary lines and the ready line: nothing else.
+    expect(output.trim().split('\n')).toHaveLength(1 + 7 + 5);
+    expect(output).not.toMatch(/NodeVersionSupportWarning|will require node/i);
+    for (const file of readdirSync(platform.document.logDir)) {
+      expect(readFileSync(path.join(platform.document.logDir, file), 'utf8')).not.toContain(
+        'NodeVersionSupportWarning',
+      );
+    }
+  });
+
+  it('refuses a second start on the same state folder in one line, before synthesizing, and leaves the running one’s logs and platform.json as they were', async () => {
+    const before = evidenceOf(platform.stateDir);
+    const second = await runPlatformProcessToExit({}, platform.stateDir);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toBe(
+      `serverless-msa: ${platform.stateDir} is in use by a running platform (pid ${platform.child.pid}, ${platform.baseUrl}); stop it or set LOCAL_STATE_DIR\n`,
+    );
+    // No phase ran: not even the state phase, so no synth into the running platform's cdk.out.
+    expect(second.stdout).toBe('');
+    expect(second.elapsedMs).toBeLessThan(10_000);
+    expectEvidenceKept(before, evidenceOf(platform.stateDir));
+  });
+
+  it('refuses a start on the port of the running one before touching its own state folder', async () => {
+    const port = new URL(platform.baseUrl).port;
+    const before = evidenceOf(platform.stateDir);
+    const elsewhere = path.join(mkdtempSync(path.join(tmpdir(), 'msa-e2e-port-')), 'state');
+    const other = await runPlatformProcessToExit({ PORT: port }, elsewhere);
+    expect(other.code).toBe(1);
+    expect(other.stderr).toBe(
+      `serverless-msa: Port ${port} is already in use; set PORT to another port (PORT=0 picks a free one)\n`,
+    );
+    expect(existsSync(elsewhere)).toBe(false);
+
+    // The same port and the same folder: the running platform is named, with both ways out.
+    const same = await runPlatformProcessToExit({ PORT: port }, platform.stateDir);
+    expect(same.code).toBe(1);
+    expect(same.stderr).toMatch(
+      new RegExp(
+        `in use by a running platform \\(pid ${platform.child.pid}, .+\\); stop it or set LOCAL_STATE_DIR and PORT\\n$`,
+      ),
+    );
+    expectEvidenceKept(before, evidenceOf(platform.stateDir));
+  });
+
   it('refuses to start on a taken port with a one-line error, and stops cleanly on SIGTERM', async () => {
     const blocker = net.createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
@@ -206,18 +274,87 @@ describe('the local platform (npm start)', () => {
       () => 'refused',
     );
     expect(again).toBe('refused');
+    // The lock and platform.json went with the platform; its logs stay.
+    expect(existsSync(path.join(platform.stateDir, 'platform.lock'))).toBe(false);
+    expect(existsSync(path.join(platform.stateDir, 'platform.json'))).toBe(false);
+    expect(readdirSync(platform.document.logDir).length).toBeGreaterThan(0);
   });
 
-  it('starts a second time from the same cloud assembly', async () => {
+  it('restarts on the same state folder over a stale lock, keeping the last run’s logs in logs.1', async () => {
+    const logDir = platform.document.logDir;
+    const lastRun = new Map(
+      readdirSync(logDir).map((file) => [file, readFileSync(path.join(logDir, file))]),
+    );
+    expect(lastRun.size).toBeGreaterThan(0);
+    // A platform that was killed leaves its lock behind, naming a process that is gone.
+    const gone = spawnSync(process.execPath, ['-e', '']).pid;
+    writeFileSync(
+      path.join(platform.stateDir, 'platform.lock'),
+      JSON.stringify({ pid: gone, startedAt: 'earlier' }),
+    );
+
     const second = await startPlatformProcess(
       { LOCAL_CLOUD_ASSEMBLY: path.join(platform.stateDir, 'cdk.out') },
-      mkdtempSync(path.join(tmpdir(), 'msa-e2e-again-')),
+      platform.stateDir,
     );
     try {
+      expect(second.output()).toMatch(/^state .+ locked; last run's logs moved to .+logs\.1$/m);
+      const rotated = `${logDir}.1`;
+      expect(readdirSync(rotated).sort()).toEqual([...lastRun.keys()].sort());
+      for (const [file, content] of lastRun) {
+        expect(readFileSync(path.join(rotated, file)).equals(content)).toBe(true);
+      }
+      expect(second.document.logDir).toBe(logDir);
       const response = await fetch(`${second.baseUrl}/recommendations/health`);
       expect(response.status).toBe(200);
+      expect(
+        JSON.parse(readFileSync(path.join(platform.stateDir, 'platform.lock'), 'utf8')),
+      ).toMatchObject({ pid: second.child.pid, baseUrl: second.baseUrl });
     } finally {
       expect(await second.stop()).toBe(0);
     }
   });
 });
+
+/** What a running platform leaves in its state folder: platform.json, the lock and every log. */
+interface Evidence {
+  readonly platformJson: Buffer;
+  readonly lock: Buffer;
+  readonly manifestMtimeMs: number;
+  readonly entries: string[];
+  readonly logs: Map<string, { ino: number; content: Buffer }>;
+}
+
+function evidenceOf(stateDir: string): Evidence {
+  const logDir = path.join(stateDir, 'logs');
+  return {
+    platformJson: readFileSync(path.join(stateDir, 'platform.json')),
+    lock: readFileSync(path.join(stateDir, 'platform.lock')),
+    manifestMtimeMs: statSync(path.join(stateDir, 'cdk.out', 'manifest.json')).mtimeMs,
+    entries: readdirSync(stateDir).sort(),
+    logs: new Map(
+      readdirSync(logDir).map((file) => {
+        const full = path.join(logDir, file);
+        return [file, { ino: statSync(full).ino, content: readFileSync(full) }];
+      }),
+    ),
+  };
+}
+
+/**
+ * platform.json, the lock and the synthesized app are byte for byte what they were; every log
+ * file is the same file still holding every byte it held (the running platform's schedules
+ * may have appended lines meanwhile); nothing was added beside them.
+ */
+function expectEvidenceKept(before: Evidence, after: Evidence): void {
+  expect(after.platformJson.equals(before.platformJson)).toBe(true);
+  expect(after.lock.equals(before.lock)).toBe(true);
+  expect(after.manifestMtimeMs).toBe(before.manifestMtimeMs);
+  expect(after.entries).toEqual(before.entries);
+  expect(before.logs.size).toBeGreaterThan(0);
+  for (const [file, { ino, content }] of before.logs) {
+    const now = after.logs.get(file);
+    expect(now?.ino).toBe(ino);
+    expect(now!.content.subarray(0, content.length).equals(content)).toBe(true);
+  }
+}

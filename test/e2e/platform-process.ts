@@ -77,6 +77,44 @@ export function startPlatformProcess(
   });
 }
 
+export interface FinishedProcess {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly elapsedMs: number;
+}
+
+/**
+ * Runs `npm start`'s entry point expecting it to end by itself (a refused start), and answers
+ * what it printed on each stream and how long it took.
+ */
+export function runPlatformProcessToExit(
+  env: Record<string, string>,
+  stateDir: string,
+): Promise<FinishedProcess> {
+  const started = performance.now();
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(PROJECT_ROOT, 'localstack/platform/start.ts')],
+    {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, PORT: '0', LOCAL_QUIET: '1', LOCAL_STATE_DIR: stateDir, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    // 'close' comes after both streams ended, so nothing printed is missed.
+    child.once('close', (code) =>
+      resolve({ code, stdout, stderr, elapsedMs: performance.now() - started }),
+    );
+  });
+}
+
 export interface DemoClient {
   readonly clientId: string;
   readonly clientSecret: string;
