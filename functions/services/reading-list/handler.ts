@@ -3,6 +3,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { requireScopes } from '../../runtime/auth/scopes';
 import { jsonResponse } from '../../runtime/http/json';
+import { userText } from '../../runtime/http/user-text';
 import { parseInput, parseJsonBody } from '../../runtime/http/validation';
 import { ServiceCallError } from '../../runtime/service/service-client';
 import { createServiceHandler } from '../../runtime/service/service-handler';
@@ -23,8 +24,9 @@ const ListQuery = z.object({ userId: UserId });
 const AddBook = z.object({
   userId: UserId,
   bookId: z.string().regex(/^[a-z0-9-]{1,128}$/, 'lower-case letters, digits or -, at most 128'),
-  title: z.string().trim().min(1).max(300),
-  author: z.string().trim().min(1).max(300).optional(),
+  // One-line text: no control characters, line breaks or bidi overrides (see user-text.ts).
+  title: userText(300),
+  author: userText(300).optional(),
 });
 
 const MaxRecommendations = z.number().int().min(0).max(10);

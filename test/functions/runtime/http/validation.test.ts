@@ -3,7 +3,10 @@ import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import { ProblemError } from '../../../../functions/runtime/http/problem';
 import {
+  isStorableNumber,
+  jsonDepth,
   MAX_BODY_BYTES,
+  MAX_JSON_DEPTH,
   parseInput,
   parseJsonBody,
 } from '../../../../functions/runtime/http/validation';
@@ -180,5 +183,77 @@ describe('parseJsonBody', () => {
     expect((problem.errors as { pointer: string }[]).map((error) => error.pointer)).toEqual([
       '/book',
     ]);
+  });
+
+  it.each([
+    ['below DynamoDB’s smallest magnitude', '1e-131', '/book/pages'],
+    ['a negative one below it', '-1e-200', '/book/pages'],
+    ['past the safe integers', '9007199254740993', '/book/pages'],
+    ['past DynamoDB’s largest', '1e126', '/book/pages'],
+    ['that JSON.parse makes infinite', '1e999', '/book/pages'],
+  ])('answers 400 for a number %s, pointing at it', (_what, number, pointer) => {
+    const body = `{"userId":"u1","book":{"title":"T","pages":${number}}}`;
+    const problem = caught(() => parseJsonBody(event(body), Book)).problem;
+    expect(problem).toMatchObject({ status: 400 });
+    expect(problem.errors).toEqual([expect.objectContaining({ pointer })]);
+  });
+
+  it('points at numbers under escaped member names and array indexes', () => {
+    const problem = caught(() =>
+      parseJsonBody(event('{"a/b":[0,1e-300],"c~":{"d":1e300}}'), z.unknown()),
+    ).problem;
+    expect((problem.errors as { pointer: string }[]).map((error) => error.pointer)).toEqual([
+      '/a~1b/1',
+      '/c~0/d',
+    ]);
+  });
+
+  it('answers 400 for nesting deeper than the limit, before parsing it', () => {
+    const deep = `${'['.repeat(MAX_JSON_DEPTH + 1)}${']'.repeat(MAX_JSON_DEPTH + 1)}`;
+    expect(caught(() => parseJsonBody(event(deep), z.unknown())).problem).toMatchObject({
+      status: 400,
+      detail: `The body nests deeper than ${MAX_JSON_DEPTH} levels.`,
+    });
+    const allowed = `${'['.repeat(MAX_JSON_DEPTH)}${']'.repeat(MAX_JSON_DEPTH)}`;
+    expect(parseJsonBody(event(allowed), z.unknown())).toBeInstanceOf(Array);
+    // 60,000 levels: refused quickly, no stack overflow.
+    const huge = '{"a":'.repeat(12_000);
+    expect(caught(() => parseJsonBody(event(huge), z.unknown())).problem.status).toBe(400);
+  });
+
+  it('parses objects with no prototype: __proto__ and constructor stay plain members', () => {
+    const parsed = parseJsonBody(
+      event('{"__proto__":{"polluted":true},"constructor":1,"nested":{"toString":2}}'),
+      z.unknown(),
+    ) as Record<string, Record<string, unknown>>;
+    expect(Object.getPrototypeOf(parsed)).toBeNull();
+    expect(Object.hasOwn(parsed, '__proto__')).toBe(true);
+    expect(parsed.constructor).toBe(1);
+    expect(parsed.nested.toString).toBe(2);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    // A strict schema names the prototype member as an unknown key instead of ignoring it.
+    const strict = z.object({ a: z.number() }).strict();
+    expect(
+      caught(() => parseJsonBody(event('{"a":1,"__proto__":{}}'), strict)).problem.status,
+    ).toBe(400);
+  });
+});
+
+describe('numbers a service can store', () => {
+  it.each([0, -0, 1, 0.5, 1e-130, -1e-130, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER])(
+    'accepts %d',
+    (value) => expect(isStorableNumber(value)).toBe(true),
+  );
+  it.each([1e-131, 5e-324, Number.MAX_SAFE_INTEGER + 2, 1e126, Infinity, NaN])(
+    'refuses %d',
+    (value) => expect(isStorableNumber(value)).toBe(false),
+  );
+});
+
+describe('JSON depth', () => {
+  it('counts brackets outside strings only, escapes included', () => {
+    expect(jsonDepth('{"a":[1,{"b":2}]}')).toBe(3);
+    expect(jsonDepth('{"a":"[[[{{{\\"[["}')).toBe(1);
+    expect(jsonDepth('"\\"')).toBe(0);
   });
 });
