@@ -4,6 +4,7 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { z } from 'zod';
 import { requireScopes } from '../runtime/auth/scopes';
 import { jsonResponse } from '../runtime/http/json';
+import { notFound } from '../runtime/http/problem';
 import { parseInput, parseJsonBody } from '../runtime/http/validation';
 import { createPowertools } from '../runtime/observability/powertools';
 import { CircuitAdmin } from '../runtime/resilience/circuit-admin';
@@ -12,6 +13,8 @@ import { FaultSettingsSchema, FaultStore } from '../runtime/resilience/fault-inj
 import { listServices } from '../runtime/discovery/admin-view';
 import { createServiceDiscoveryClient } from '../runtime/discovery/sdk-client';
 import { createServiceHandler, type RequestScope } from '../runtime/service/service-handler';
+import { AdminTargets } from './admin-targets';
+import { removeFaultSettings } from './fault-records';
 
 const ADMIN_SCOPE = 'platform/admin';
 const powertools = createPowertools('platform-admin');
@@ -25,7 +28,11 @@ const circuits = new CircuitAdmin({
 });
 const serviceDiscovery = tracer.captureAWSv3Client(createServiceDiscoveryClient(process.env));
 const namespaceId = process.env.SERVICE_DISCOVERY_NAMESPACE_ID ?? '';
-const faults = new FaultStore(DynamoDBDocumentClient.from(dynamodb), tableName);
+const documents = DynamoDBDocumentClient.from(dynamodb);
+const faults = new FaultStore(documents, tableName);
+const targets = new AdminTargets(serviceDiscovery, namespaceId, async () =>
+  (await circuits.list()).map((circuit) => circuit.name),
+);
 
 const CircuitName = z.object({
   name: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'a circuit name'),
@@ -55,6 +62,7 @@ function circuitAction(action: 'forceOpen' | 'forceClosed' | 'reset') {
   return async (event: APIGatewayProxyEvent, scope: RequestScope) => {
     requireScopes(scope.caller, [ADMIN_SCOPE]);
     const { name } = parseInput(CircuitName, event.pathParameters ?? {}, 'path');
+    await targets.requireCircuit(name);
     const summary = await circuits[action](name);
     audit(scope, `circuit.${action}`, name, { state: summary.state });
     return jsonResponse(200, summary);
@@ -84,10 +92,21 @@ export const handler = createServiceHandler({
       requireScopes(scope.caller, [ADMIN_SCOPE]);
       const { service } = parseInput(ServiceName, event.pathParameters ?? {}, 'path');
       const settings = parseJsonBody(event, FaultSettingsSchema.strict());
+      await targets.requireService(service);
       const updatedAt = new Date().toISOString();
       await faults.put(service, settings, updatedAt);
       audit(scope, 'faults.put', service, settings);
       return jsonResponse(200, { service, ...settings, updatedAt });
+    },
+    // Any well-formed name, registered or not: this is how a stale record is cleared.
+    'DELETE /admin/faults/{service}': async (event, scope) => {
+      requireScopes(scope.caller, [ADMIN_SCOPE]);
+      const { service } = parseInput(ServiceName, event.pathParameters ?? {}, 'path');
+      if (!(await removeFaultSettings(documents, tableName, service))) {
+        throw notFound(`No fault settings for ${service}.`);
+      }
+      audit(scope, 'faults.delete', service, {});
+      return { statusCode: 204, headers: {}, body: '' };
     },
   },
 });

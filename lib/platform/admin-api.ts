@@ -1,3 +1,4 @@
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { AuthorizationServer } from '../auth/authorization-server';
 import type { PlatformGateway } from '../gateway/platform-gateway';
@@ -38,6 +39,14 @@ export class AdminApi extends Construct {
       },
     });
     props.resilience.grantAdministration(this.function.function);
+    // DELETE /admin/faults/{service} removes fault items, and only those: never a circuit.
+    this.function.function.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:DeleteItem'],
+        resources: [props.resilience.table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['fault#*'] } },
+      }),
+    );
     props.registry.grantRead(this.function.function);
     for (const [method, resource] of [
       ['GET', '/admin/circuits'],
@@ -46,6 +55,7 @@ export class AdminApi extends Construct {
       ['POST', '/admin/circuits/{name}/reset'],
       ['GET', '/admin/faults'],
       ['PUT', '/admin/faults/{service}'],
+      ['DELETE', '/admin/faults/{service}'],
       ['GET', '/admin/services'],
     ] as const) {
       props.gateway.addRoute(method, resource, this.function.function, {

@@ -1,5 +1,11 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
+  GetServiceCommand,
+  ListServicesCommand,
+  ServiceDiscoveryClient,
+} from '@aws-sdk/client-servicediscovery';
+import {
+  DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -18,9 +24,14 @@ const ADMIN = { sub: 'ops-1', clientId: 'ops-console', scope: 'platform/admin' }
 
 // Mocked on the class before the handler module loads: covers the clients it builds at load.
 const dynamo = mockClient(DynamoDBDocumentClient);
+const cloudMap = mockClient(ServiceDiscoveryClient);
+const NAMESPACE_ID = 'ns-shop';
+/** The services registered in the platform's namespace. */
+const SERVICES = ['billing', 'reading-list', 'recommendations'];
 
 const ENV = {
   RESILIENCE_TABLE_NAME: TABLE,
+  SERVICE_DISCOVERY_NAMESPACE_ID: NAMESPACE_ID,
   POWERTOOLS_TRACE_ENABLED: 'false',
   POWERTOOLS_SERVICE_NAME: 'platform-admin',
   AWS_REGION: 'eu-west-1',
@@ -46,6 +57,7 @@ afterAll(() => {
     else process.env[name] = value;
   }
   dynamo.restore();
+  cloudMap.restore();
 });
 
 const context = lambdaContext('shop-Admin-abc123');
@@ -100,6 +112,11 @@ const ROUTES: Parameters<typeof event>[0][] = [
     pathParameters: { service: 'recommendations' },
     body: { errorRate: 0.5, latencyMs: 100 },
   },
+  {
+    method: 'DELETE',
+    resource: '/admin/faults/{service}',
+    pathParameters: { service: 'recommendations' },
+  },
 ];
 
 const output = captureOutput();
@@ -107,6 +124,13 @@ const { logLines } = output;
 
 beforeEach(() => {
   dynamo.reset();
+  // No circuit has a record unless a test says so.
+  dynamo.on(ScanCommand).resolves({ Items: [] });
+  cloudMap.reset();
+  cloudMap.on(ListServicesCommand).resolves({
+    Services: SERVICES.map((name) => ({ Id: `srv-${name}`, Name: name })),
+  });
+  cloudMap.on(GetServiceCommand).resolves({ Service: { NamespaceId: NAMESPACE_ID } });
 });
 
 const auditLines = () => logLines().filter((line) => line.audit === true);
@@ -231,7 +255,7 @@ describe('admin handler — circuits', () => {
     expect(output.text()).not.toContain(TOKEN);
   });
 
-  it('forces a never-seen circuit closed (DISABLED), creating its item', async () => {
+  it('forces a never-seen circuit of a registered service closed (DISABLED), creating its item', async () => {
     dynamo.on(GetCommand).resolves({});
     dynamo.on(PutCommand).resolves({});
     const response = await call({
@@ -331,6 +355,50 @@ describe('admin handler — circuits', () => {
     expect(response.statusCode).toBe(500);
     expect(response.body).not.toContain('10.0.0.1');
     expect(auditLines()).toEqual([]);
+  });
+});
+
+describe('admin handler — unknown circuits', () => {
+  it.each(['force-open', 'force-closed', 'reset'])(
+    'answers %s on a circuit nobody has used and no service is named after with 404, writing nothing',
+    async (action) => {
+      const response = await call({
+        method: 'POST',
+        resource: `/admin/circuits/{name}/${action}`,
+        pathParameters: { name: 'phantom' },
+      });
+      expect(response.statusCode).toBe(404);
+      expect(response.headers?.['content-type']).toBe('application/problem+json');
+      expect(response.json).toMatchObject({ status: 404, title: 'Not Found' });
+      expect(String(response.json.detail)).toContain('No circuit named phantom');
+      expect(dynamo.commandCalls(PutCommand)).toHaveLength(0);
+      expect(dynamo.commandCalls(UpdateCommand)).toHaveLength(0);
+      expect(auditLines()).toEqual([]);
+    },
+  );
+
+  it('forces a circuit that has a record, even when no service has its name', async () => {
+    dynamo.on(ScanCommand).resolves({ Items: [circuitItem('partner-api')] });
+    dynamo.on(GetCommand).resolves({ Item: circuitItem('partner-api') });
+    dynamo.on(PutCommand).resolves({});
+    const response = await call({
+      method: 'POST',
+      resource: '/admin/circuits/{name}/force-open',
+      pathParameters: { name: 'partner-api' },
+    });
+    expect(response.statusCode).toBe(200);
+    expect(cloudMap.commandCalls(ListServicesCommand)).toHaveLength(0);
+  });
+
+  it('asks Cloud Map for the platform’s namespace only', async () => {
+    await call({
+      method: 'POST',
+      resource: '/admin/circuits/{name}/reset',
+      pathParameters: { name: 'phantom' },
+    });
+    expect(cloudMap.commandCalls(ListServicesCommand)[0].args[0].input.Filters).toEqual([
+      { Name: 'NAMESPACE_ID', Values: [NAMESPACE_ID], Condition: 'EQ' },
+    ]);
   });
 });
 
@@ -468,5 +536,134 @@ describe('admin handler — faults', () => {
     });
     expect(response.statusCode).toBe(415);
     expect(dynamo.commandCalls(PutCommand)).toHaveLength(0);
+  });
+});
+
+describe('admin handler — faults for services that exist', () => {
+  it.each(['nonexistent-svc', 'constructor', 'prototype'])(
+    'refuses fault settings for %s, which no registered service is, with 404 and writes nothing',
+    async (service) => {
+      const response = await call({
+        method: 'PUT',
+        resource: '/admin/faults/{service}',
+        pathParameters: { service },
+        body: { errorRate: 0.5, latencyMs: 0 },
+      });
+      expect(response.statusCode).toBe(404);
+      expect(response.json).toMatchObject({
+        status: 404,
+        detail: `No service named ${service} is registered on the platform.`,
+      });
+      expect(dynamo.commandCalls(PutCommand)).toHaveLength(0);
+      expect(auditLines()).toEqual([]);
+    },
+  );
+
+  it('refuses a service name that is a registered service of another namespace', async () => {
+    cloudMap.on(GetServiceCommand).resolves({ Service: { NamespaceId: 'ns-other' } });
+    const response = await call({
+      method: 'PUT',
+      resource: '/admin/faults/{service}',
+      pathParameters: { service: 'recommendations' },
+      body: { errorRate: 0.5, latencyMs: 0 },
+    });
+    expect(response.statusCode).toBe(404);
+  });
+
+  it.each([
+    [
+      'an errorRate DynamoDB cannot store (1e-131)',
+      '{"errorRate":1e-131,"latencyMs":0}',
+      '/errorRate',
+    ],
+    ['a latency past the safe integers', '{"errorRate":0,"latencyMs":1e300}', '/latencyMs'],
+    ['an infinite errorRate', '{"errorRate":1e999,"latencyMs":0}', '/errorRate'],
+  ])('refuses %s with a 400 problem, before any write', async (_what, body, pointer) => {
+    const result = (await handler(
+      {
+        ...event({
+          method: 'PUT',
+          resource: '/admin/faults/{service}',
+          pathParameters: { service: 'recommendations' },
+        }),
+        body,
+      },
+      context,
+    )) as APIGatewayProxyResult;
+    expect(result.statusCode).toBe(400);
+    expect(JSON.parse(result.body)).toMatchObject({
+      status: 400,
+      errors: [expect.objectContaining({ pointer })],
+    });
+    expect(dynamo.commandCalls(PutCommand)).toHaveLength(0);
+  });
+});
+
+describe('admin handler — DELETE /admin/faults/{service}', () => {
+  it('deletes the very item a PUT wrote, answers 204 and audits it', async () => {
+    dynamo.on(PutCommand).resolves({});
+    await call({
+      method: 'PUT',
+      resource: '/admin/faults/{service}',
+      pathParameters: { service: 'recommendations' },
+      body: { errorRate: 0.5, latencyMs: 0 },
+    });
+    const written = dynamo.commandCalls(PutCommand)[0].args[0].input.Item!;
+    dynamo.on(DeleteCommand).resolves({ Attributes: written });
+    const response = await handler(
+      event({
+        method: 'DELETE',
+        resource: '/admin/faults/{service}',
+        pathParameters: { service: 'recommendations' },
+        contentType: null,
+      }),
+      context,
+    );
+    expect(response).toMatchObject({ statusCode: 204, body: '' });
+    const deleteInput = dynamo.commandCalls(DeleteCommand)[0].args[0].input;
+    expect(deleteInput).toMatchObject({
+      TableName: TABLE,
+      Key: { pk: written.pk, sk: written.sk },
+      ReturnValues: 'ALL_OLD',
+    });
+    expect(auditLines().at(-1)).toMatchObject({
+      action: 'faults.delete',
+      target: 'recommendations',
+    });
+  });
+
+  it('deletes a stale record for a name no service has (what an older PUT left)', async () => {
+    dynamo.on(DeleteCommand).resolves({ Attributes: { pk: 'fault#constructor', sk: 'config' } });
+    const response = (await handler(
+      event({
+        method: 'DELETE',
+        resource: '/admin/faults/{service}',
+        pathParameters: { service: 'constructor' },
+      }),
+      context,
+    )) as APIGatewayProxyResult;
+    expect(response.statusCode).toBe(204);
+  });
+
+  it('answers 404 when there are no settings to delete, and audits nothing', async () => {
+    dynamo.on(DeleteCommand).resolves({});
+    const response = await call({
+      method: 'DELETE',
+      resource: '/admin/faults/{service}',
+      pathParameters: { service: 'recommendations' },
+    });
+    expect(response.statusCode).toBe(404);
+    expect(response.json).toMatchObject({ detail: 'No fault settings for recommendations.' });
+    expect(auditLines()).toEqual([]);
+  });
+
+  it('refuses a malformed service name with 400 before touching the table', async () => {
+    const response = await call({
+      method: 'DELETE',
+      resource: '/admin/faults/{service}',
+      pathParameters: { service: '__proto__' },
+    });
+    expect(response.statusCode).toBe(400);
+    expect(dynamo.commandCalls(DeleteCommand)).toHaveLength(0);
   });
 });

@@ -18,6 +18,7 @@ const ADMIN_ROUTES = [
   ['POST', '/admin/circuits/{name}/reset'],
   ['GET', '/admin/faults'],
   ['PUT', '/admin/faults/{service}'],
+  ['DELETE', '/admin/faults/{service}'],
   ['GET', '/admin/services'],
 ] as const;
 
@@ -141,12 +142,31 @@ describe('AdminApi', () => {
     )['Fn::GetAtt'][0];
     const actions = tableActions(resources, role, table);
     expect(actions).toContain('dynamodb:Scan');
-    expect(actions).not.toContain('dynamodb:DeleteItem');
     expect(actions).toEqual([
+      'dynamodb:DeleteItem',
       'dynamodb:GetItem',
       'dynamodb:PutItem',
       'dynamodb:Scan',
       'dynamodb:UpdateItem',
+    ]);
+
+    // It may delete fault items only (leading key fault#...), never a circuit's record.
+    const deletes = Object.values(resources)
+      .filter((policy) => policy.Type === 'AWS::IAM::Policy')
+      .flatMap(
+        (policy) =>
+          (policy.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement,
+      )
+      .filter(
+        (statement) =>
+          [statement.Action].flat().includes('dynamodb:DeleteItem') &&
+          JSON.stringify(statement.Resource).includes(`"${table}"`),
+      );
+    expect(deletes).toEqual([
+      expect.objectContaining({
+        Effect: 'Allow',
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['fault#*'] } },
+      }),
     ]);
 
     const [[, service]] = functionWithServiceName(resources, 'recommendations');
