@@ -12,6 +12,9 @@ import {
 } from './state-store';
 import { withTimeout } from './timeout';
 
+/** Store timeouts after which a write the breaker stopped waiting for is abandoned. */
+const LATE_WRITE_LIMIT = 4;
+
 /** Why a fallback is used: the circuit refused the call, the call failed, or it ran out of time. */
 export type FallbackReason = 'open' | 'failure' | 'timeout';
 
@@ -220,11 +223,19 @@ export class CircuitBreaker {
     late?: (result: T) => void,
   ): Promise<T> {
     const request: { running?: Promise<T>; timedOut?: boolean } = {};
+    const start = (signal: AbortSignal): Promise<T> => {
+      if (!late) return work({ signal });
+      let done!: () => void;
+      const settled = new Promise<void>((resolve) => (done = resolve));
+      const running = work({ signal: this.lateWriteSignal(settled) });
+      void running.finally(done).catch(() => undefined);
+      return running;
+    };
     try {
       return await withTimeout(
         this.options.clock,
         this.options.storeTimeoutMs,
-        (signal) => (request.running = work(late ? {} : { signal })),
+        (signal) => (request.running = start(signal)),
         () => {
           request.timedOut = true;
           return new StateStoreError(
@@ -245,6 +256,18 @@ export class CircuitBreaker {
       this.telemetry.storeError(storeError, operation);
       throw storeError;
     }
+  }
+
+  /** A write may finish late, but not never: it is aborted after a few store timeouts. */
+  private lateWriteSignal(settled: Promise<unknown>): AbortSignal {
+    const controller = new AbortController();
+    const clock = this.options.clock;
+    const timer = clock.setTimeout(
+      () => controller.abort(new StateStoreError('state store write abandoned')),
+      LATE_WRITE_LIMIT * this.options.storeTimeoutMs,
+    );
+    void settled.finally(() => clock.clearTimeout(timer)).catch(() => undefined);
+    return controller.signal;
   }
 
   private async run<T>(call: ProtectedCall<T>, timeoutMs: number): Promise<Settled<T>> {

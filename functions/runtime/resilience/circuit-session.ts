@@ -10,7 +10,7 @@ import type {
   StateStore,
   StoreCallOptions,
 } from './state-store';
-import { closed, halfOpened, opened } from './transitions';
+import { closed, halfOpened, opened, transitionIdOf } from './transitions';
 
 /** What the circuit lets a caller do. */
 export type Admission =
@@ -73,6 +73,8 @@ export class CircuitSession {
   private lastFailureAt = Number.NEGATIVE_INFINITY;
   /** The outcome write in progress: one at a time, later outcomes go in the next. */
   private writing: Promise<void> | undefined;
+  /** Transitions whose write failed without an answer, by transition id. */
+  private readonly unconfirmed = new Map<string, { from: CircuitRecord; next: CircuitRecord }>();
   /** Names this environment's outcome writes, so a retried write is applied at most once. */
   private readonly writer = randomBytes(6).toString('hex');
   private seq = 0;
@@ -151,8 +153,12 @@ export class CircuitSession {
             'acquireLease',
             (options) => this.store.acquireLease(this.options.name, version, lease, now, options),
             // Taken after this environment gave up waiting: nobody probes, free the slot.
-            (late) => late && void this.release(version, lease).catch(() => undefined),
-          );
+            (late) => late && this.releaseQuietly(version, lease),
+          ).catch((error: unknown) => {
+            // Perhaps taken and the answer lost: give the slot back rather than orphan it.
+            this.releaseQuietly(version, lease);
+            throw error;
+          });
           if (taken) {
             this.adopt(taken);
             return { kind: 'probe', version: taken.version, lease };
@@ -181,6 +187,11 @@ export class CircuitSession {
     if (this.pending.failures > 0 || this.fleetIsFailing()) await this.flushPending();
   }
 
+  /** The same, in the background and without a word: the lease runs out anyway. */
+  private releaseQuietly(version: number, lease: ProbeLease): void {
+    void this.release(version, lease).catch(() => undefined);
+  }
+
   /** Frees a probe slot this environment holds but will not use. */
   async release(version: number, lease: ProbeLease): Promise<void> {
     const updated = await this.runStore('releaseLease', (options) =>
@@ -195,16 +206,21 @@ export class CircuitSession {
   ): Promise<void> {
     const now = this.options.clock.now();
     if (failed) {
-      const record = this.view?.record;
-      // Only the half-open period the probe belonged to can be ended by it.
-      if (record?.version === admission.version && record.state === 'HALF_OPEN') {
-        await this.transition(record, opened(record, 'probe-failed', now, this.options));
+      let record = this.view?.record;
+      // Only the half-open period the probe belonged to can be ended by it. A lost race under
+      // the same version means a lease was taken meanwhile: try again from the fresh record.
+      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+        if (record?.version !== admission.version || record.state !== 'HALF_OPEN') return;
+        record = await this.transition(record, opened(record, 'probe-failed', now, this.options));
       }
       return;
     }
     const updated = await this.runStore('completeProbe', (options) =>
       this.store.completeProbe(this.options.name, admission.version, admission.lease, options),
-    );
+    ).catch((error: unknown) => {
+      this.releaseQuietly(admission.version, admission.lease); // uncounted, but not blocking
+      throw error;
+    });
     if (!updated) {
       await this.refresh(); // lease lost or state moved on: this success no longer counts
       return;
@@ -310,13 +326,20 @@ export class CircuitSession {
       (options) => this.store.transition(from.version, next, options),
       // Applied after this environment stopped waiting: still reported, once.
       (late) => late && this.won(from, next),
-    );
+    ).catch((error: unknown) => {
+      // Perhaps applied with every answer lost: the next record read settles it (see adopt).
+      const id = transitionIdOf(next);
+      if (id) this.unconfirmed.set(id, { from, next });
+      throw error;
+    });
     if (!won) return this.refresh();
     this.won(from, next);
     return next;
   }
 
   private won(from: CircuitRecord, next: CircuitRecord): void {
+    const id = transitionIdOf(next);
+    if (id) this.unconfirmed.delete(id);
     this.adopt(next);
     this.telemetry.transition({
       circuit: this.options.name,
@@ -330,12 +353,25 @@ export class CircuitSession {
   }
 
   private adopt(record: CircuitRecord): void {
+    if (this.unconfirmed.size) this.confirm(record);
     const known = this.view?.record;
     // Requests overlap: never let an older answer replace a newer one.
     if (known && known.version > record.version) return;
     this.view = { record, readAt: this.options.clock.now() };
     if (this.pending.version !== -1 && this.pending.version !== record.version) {
       this.pending = emptyPending(record.version);
+    }
+  }
+
+  /**
+   * Settles transitions whose write failed without an answer: the record's transition ids say
+   * whether each was applied (then it is reported now, once) or not, or can no longer tell.
+   */
+  private confirm(record: CircuitRecord): void {
+    for (const [id, { from, next }] of [...this.unconfirmed]) {
+      if (record.version < next.version) continue; // not decided yet
+      this.unconfirmed.delete(id);
+      if (record.transitionIds?.includes(id)) this.won(from, next);
     }
   }
 

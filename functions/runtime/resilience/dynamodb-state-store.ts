@@ -64,6 +64,9 @@ export function createBreakerDynamoDbClient(options: BreakerClientOptions = {}):
     requestHandler: new NodeHttpHandler({
       connectionTimeout: options.connectionTimeoutMs ?? 200,
       requestTimeout: options.requestTimeoutMs ?? 400,
+      // Without this the SDK only warns when the request timeout passes and keeps waiting: a
+      // hung request would then hold a write (which the breaker does not abort) for ever.
+      throwOnRequestTimeout: true,
     }),
   });
 }
@@ -122,10 +125,16 @@ export class DynamoDbStateStore implements StateStore {
         TableName: this.tableName,
         Item: item,
         ConditionExpression:
-          expectedVersion === 0
-            ? 'attribute_not_exists(pk) OR version = :expected'
-            : 'version = :expected',
-        ExpressionAttributeValues: { ':expected': expectedVersion },
+          (expectedVersion === 0
+            ? '(attribute_not_exists(pk) OR version = :expected)'
+            : 'version = :expected') +
+          (next.leaseSeq
+            ? ' AND leaseSeq = :leaseSeq'
+            : ' AND (attribute_not_exists(leaseSeq) OR leaseSeq = :zero)'),
+        ExpressionAttributeValues: {
+          ':expected': expectedVersion,
+          ...(next.leaseSeq ? { ':leaseSeq': next.leaseSeq } : { ':zero': 0 }),
+        },
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
       (old) => id !== undefined && listOf(old.transitionIds).includes(id),
@@ -224,7 +233,7 @@ export class DynamoDbStateStore implements StateStore {
     return this.conditionalUpdate(
       name,
       {
-        UpdateExpression: 'SET #token = :token, #until = :until',
+        UpdateExpression: 'SET #token = :token, #until = :until ADD leaseSeq :one',
         ConditionExpression:
           'version = :version AND #state = :halfOpen AND (attribute_not_exists(#until) OR #until <= :now)',
         ExpressionAttributeNames: {
@@ -238,6 +247,7 @@ export class DynamoDbStateStore implements StateStore {
           ':token': lease.token,
           ':until': lease.until,
           ':now': now,
+          ':one': 1,
         },
       },
       (old) =>
@@ -462,6 +472,7 @@ function fromItem(item: Record<string, unknown>): CircuitRecord {
     streak: number('streak'),
     probeSuccesses: number('probeSuccesses'),
     leases,
+    leaseSeq: optionalNumber('leaseSeq'),
     transitionIds: Array.isArray(item.transitionIds)
       ? item.transitionIds.filter((id): id is string => typeof id === 'string')
       : undefined,

@@ -20,6 +20,7 @@ export class MemoryStateStore implements StateStore {
 
   async transition(expectedVersion: number, next: CircuitRecord): Promise<boolean> {
     if (this.versionOf(next.name) !== expectedVersion) return false;
+    if ((this.records.get(next.name)?.leaseSeq ?? 0) !== (next.leaseSeq ?? 0)) return false;
     this.records.set(next.name, next);
     return true;
   }
@@ -47,6 +48,7 @@ export class MemoryStateStore implements StateStore {
     const next = {
       ...current,
       leases: [...current.leases.filter((held) => held.slot !== lease.slot), lease],
+      leaseSeq: (current.leaseSeq ?? 0) + 1,
     };
     this.records.set(name, next);
     return next;

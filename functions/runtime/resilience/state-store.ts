@@ -53,6 +53,12 @@ export interface CircuitRecord {
   readonly probeSuccesses: number;
   readonly leases: readonly ProbeLease[];
   /**
+   * Probe slots ever taken on this record. Leases change under an unchanged version, so a
+   * transition is conditioned on this too: one built from a copy that missed a newer lease
+   * would erase it and let the next half-open period double a running probe.
+   */
+  readonly leaseSeq?: number;
+  /**
    * `<version>:<id>` of the last few transitions, newest last. A writer whose response was lost
    * (and whose SDK retry then failed its own condition) finds its id here and knows it won.
    */

@@ -43,7 +43,12 @@ function successor(
     changedAt: now,
     openUntil: undefined,
     probeSuccesses: 0,
-    leases: [],
+    // A probe of the half-open period that just ended may still be running: its slot stays
+    // taken until its lease runs out, so the next half-open period cannot double it.
+    leases:
+      state === 'OPEN' || state === 'HALF_OPEN'
+        ? from.leases.filter((lease) => lease.until > now)
+        : [],
     // Each transition is one write with an id of its own, so its writer can recognise it later.
     transitionIds: [...(from.transitionIds ?? []), `${version}:${randomUUID()}`].slice(
       -KEPT_TRANSITION_IDS,

@@ -1,7 +1,10 @@
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import { createBreakerDynamoDbClient } from '../../../functions/runtime/resilience';
+import {
+  createBreakerDynamoDbClient,
+  type BreakerClientOptions,
+} from '../../../functions/runtime/resilience';
 
 export const REGION = 'us-east-1';
 export const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -56,19 +59,28 @@ export interface CountedClient {
 
 /**
  * One environment's client, as the breaker builds it, with a middleware that counts every
- * request: that is how tests and the bench know what a breaker costs.
+ * request: that is how tests and the bench know what a breaker costs. `deployed` gives the
+ * client exactly as a service function builds it (short timeouts, one SDK retry) unless
+ * overridden; without it the socket timeouts are long and there is no retry.
  */
-export function countedClient(endpoint: string): CountedClient {
-  const client = createBreakerDynamoDbClient({
-    endpoint,
-    region: REGION,
-    credentials: CREDENTIALS,
-    // The emulator is slower than DynamoDB under a 20-environment burst; the fake clock's
-    // store timeout is what the tests exercise, not the socket one.
-    requestTimeoutMs: 5000,
-    connectionTimeoutMs: 5000,
-    maxAttempts: 1,
-  });
+export function countedClient(
+  endpoint: string,
+  deployed?: Omit<BreakerClientOptions, 'endpoint' | 'region' | 'credentials'>,
+): CountedClient {
+  const client = createBreakerDynamoDbClient(
+    deployed
+      ? { endpoint, region: REGION, credentials: CREDENTIALS, ...deployed }
+      : {
+          endpoint,
+          region: REGION,
+          credentials: CREDENTIALS,
+          // The emulator is slower than DynamoDB under a 20-environment burst; the fake
+          // clock's store timeout is what the tests exercise, not the socket one.
+          requestTimeoutMs: 5000,
+          connectionTimeoutMs: 5000,
+          maxAttempts: 1,
+        },
+  );
   const requests = new Map<string, number>();
   client.middlewareStack.add(
     (next, context) => async (args) => {
