@@ -91,7 +91,7 @@ export function rawProblemResponse(problem: ProtocolProblem): string {
  * Gives the requests Node answers on its own a problem+json answer instead of a bare status:
  * what the HTTP parser refuses (bad method, path or header, ambiguous framing, headers over
  * the limit), a missing Host header (create the server with `requireHostHeader: false` and call
- * `missingHost`), an `Expect` other than 100-continue (417), and `CONNECT` (this is not a proxy).
+ * `hostProblem`), an `Expect` other than 100-continue (417), and `CONNECT` (this is not a proxy).
  * Each closes the connection: after a framing error nothing more on it can be trusted.
  */
 export function answerProtocolErrors(server: Server): void {
@@ -126,9 +126,20 @@ export function answerProtocolErrors(server: Server): void {
   });
 }
 
-/** HTTP/1.1 requires Host (RFC 9112 §3.2); Node's own check answers a bare 400. */
-export function missingHost(request: IncomingMessage): boolean {
-  return request.httpVersion === '1.1' && request.headers.host === undefined;
+/**
+ * What is wrong with the request's Host header, if anything: HTTP/1.1 requires exactly one
+ * (RFC 9112 §3.2). Node's own check answers a bare 400, and it lets a second Host through.
+ */
+export function hostProblem(request: IncomingMessage): string | undefined {
+  let count = 0;
+  for (let index = 0; index < request.rawHeaders.length; index += 2) {
+    if (request.rawHeaders[index].toLowerCase() === 'host') count++;
+  }
+  if (count > 1) return 'A request may carry one Host header only.';
+  if (count === 0 && request.httpVersion === '1.1') {
+    return 'An HTTP/1.1 request must carry a Host header.';
+  }
+  return undefined;
 }
 
 export function sendProblem(

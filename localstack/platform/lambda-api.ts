@@ -3,7 +3,7 @@ import {
   answerProtocolErrors,
   closeServer,
   listenOnLoopback,
-  missingHost,
+  hostProblem,
   readBody,
   send,
 } from './http-util';
@@ -62,9 +62,8 @@ export class LocalLambdaApi {
     const queryStart = url.indexOf('?');
     const rawPath = queryStart < 0 ? url : url.slice(0, queryStart);
     const query = new URLSearchParams(queryStart < 0 ? '' : url.slice(queryStart + 1));
-    if (missingHost(request)) {
-      return lambdaError(response, 400, 'ValidationException', 'The request has no Host header.');
-    }
+    const hostRefusal = hostProblem(request);
+    if (hostRefusal) return lambdaError(response, 400, 'ValidationException', hostRefusal);
     const match = INVOKE_PATH.exec(rawPath);
     if (request.method !== 'POST' || !match) {
       return lambdaError(

@@ -5,7 +5,7 @@ import {
   answerProtocolErrors,
   closeServer,
   listenOnLoopback,
-  missingHost,
+  hostProblem,
   readBody,
   send,
   sendProblem,
@@ -90,11 +90,12 @@ export class LocalGateway {
       );
     }
     const target = parseRequestTarget(request.url ?? '/');
-    if (!target.ok || missingHost(request)) {
+    const refusal = target.ok ? hostProblem(request) : target.reason;
+    if (refusal !== undefined || !target.ok) {
       return this.gatewayError(
         response,
         'DEFAULT_4XX',
-        target.ok ? 'An HTTP/1.1 request must carry a Host header.' : target.reason,
+        refusal ?? 'The request target is not valid.',
         target.rawPath,
         requestId,
         400,

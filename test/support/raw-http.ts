@@ -45,7 +45,10 @@ export function rawRequest(
 }
 
 function parseResponse(bytes: Buffer): RawResponse | undefined {
-  const text = bytes.toString('utf8');
+  // Interim 1xx answers (100 Continue) come before the response.
+  const text = bytes
+    .toString('utf8')
+    .replace(/^(HTTP\/1\.[01] 1\d\d[^\r]*\r\n(?:[^\r]+\r\n)*\r\n)+/, '');
   const end = text.indexOf('\r\n\r\n');
   if (end < 0) return undefined;
   const [statusLine, ...lines] = text.slice(0, end).split('\r\n');

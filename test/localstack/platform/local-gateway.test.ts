@@ -251,6 +251,7 @@ describe('local gateway — what the HTTP parser refuses gets a problem too', ()
     ['a bogus Expect', 'GET /books HTTP/1.1\r\nHost: x\r\nExpect: bogus\r\n\r\n', 417],
     ['CONNECT', 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com\r\n\r\n', 400],
     ['no Host header', 'GET /books/health HTTP/1.1\r\n\r\n', 400],
+    ['two Host headers', 'GET /books/health HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n', 400],
     ['an asterisk target', 'OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n', 400],
   ])('answers %s with a %i problem', async (_what, request, status) => {
     const response = await rawRequest(port, request);
