@@ -3,7 +3,10 @@
  * client, against an in-process emulator); times are compared with a baseline measured in the
  * same run. Run alone with `npx tsx test/bench/circuit-breaker.bench.ts`.
  */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { GetCommand, PutCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { circuitBreaker, ConsecutiveBreaker, handleAll } from 'cockatiel';
 import {
@@ -13,7 +16,16 @@ import {
   ManualClock,
   MemoryStateStore,
 } from '../../functions/runtime/resilience';
-import { countedClient, startLocalDynamoDb } from '../integration/resilience/local-dynamodb';
+import { createPowertools } from '../../functions/runtime/observability/powertools';
+import { ServiceClient } from '../../functions/runtime/service/service-client';
+import { createServiceHandler } from '../../functions/runtime/service/service-handler';
+import { gatewayEvent, lambdaContext } from '../support/events';
+import {
+  CREDENTIALS,
+  REGION,
+  countedClient,
+  startLocalDynamoDb,
+} from '../integration/resilience/local-dynamodb';
 
 const TABLE = 'circuits';
 const CALLS = 1000;
@@ -143,6 +155,81 @@ async function theirsOpen(
   );
 }
 
+/** Environments of the calling service, each its own Lambda environment with its own clients. */
+const ENVIRONMENTS = 20;
+
+/**
+ * The healthy path as deployed: a service function's handler (createServiceHandler) calls
+ * another service through the ServiceClient (shared breaker, DynamoDB store through a client as
+ * service-runtime builds it) and flushes the client after every invocation, as reading-list
+ * does. 20 environments × 50 invocations, 100 ms apart in each environment, against a callee
+ * that answers over real HTTP (the Lambda Invoke API). Every DynamoDB request is counted.
+ */
+async function healthyInvocations(endpoint: string): Promise<{ requests: number; writes: number }> {
+  const callee = http.createServer((request, response) => {
+    request.resume();
+    request.on('end', () => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ status: 200, payload: { recommendations: [] } }));
+    });
+  });
+  await new Promise<void>((resolve) => callee.listen(0, '127.0.0.1', resolve));
+  const lambdaEndpoint = `http://127.0.0.1:${(callee.address() as AddressInfo).port}`;
+  const clock = new ManualClock();
+  const counted = Array.from({ length: ENVIRONMENTS }, () => countedClient(endpoint, {}));
+  const handlers = counted.map((dynamodb) => {
+    const services = new ServiceClient({
+      source: 'reading-list',
+      lambda: new LambdaClient({
+        endpoint: lambdaEndpoint,
+        region: REGION,
+        credentials: CREDENTIALS,
+      }),
+      resilience: {
+        store: new DynamoDbStateStore({ tableName: TABLE, client: dynamodb.client }),
+        breaker: { clock },
+      },
+    });
+    return {
+      services,
+      handler: createServiceHandler({
+        serviceName: 'reading-list',
+        powertools: createPowertools('reading-list'),
+        afterInvocation: () => services.flush(),
+        routes: {
+          'GET /reading-list': async (_event, scope) => {
+            const answer = await services.call(
+              'shop-Recommendations',
+              'recommend',
+              {},
+              { correlationId: scope.correlationId },
+              { circuit: 'bench-handler-healthy' },
+            );
+            return { statusCode: answer.status, body: JSON.stringify(answer.payload) };
+          },
+        },
+      }),
+    };
+  });
+  const event = gatewayEvent({ resource: '/reading-list' });
+  const context = lambdaContext('reading-list');
+  for (let round = 0; round < CALLS / ENVIRONMENTS; round++) {
+    await Promise.all(
+      handlers.map(async ({ handler }) => {
+        const result = (await handler(event, context)) as { statusCode: number };
+        if (result.statusCode !== 200) throw new Error(`invocation answered ${result.statusCode}`);
+      }),
+    );
+    clock.advance(100);
+  }
+  const requests = counted.reduce((sum, client) => sum + client.total(), 0);
+  const writes = counted.reduce((sum, client) => sum + client.writes(), 0);
+  counted.forEach((client) => client.client.destroy());
+  handlers.forEach(({ services }) => services.client.destroy());
+  await new Promise<void>((resolve) => callee.close(() => resolve()));
+  return { requests, writes };
+}
+
 /** Median of per-call microseconds over several alternating runs, to ride out a noisy machine. */
 async function overhead(): Promise<{ ours: number; oursNoTimeout: number; cockatiel: number }> {
   const iterations = 20_000;
@@ -214,6 +301,27 @@ export async function run(): Promise<string[]> {
           value: baseline[1]!,
         }),
       );
+    }
+    // The service handler logs at INFO; the bench prints figures only.
+    const level = process.env.POWERTOOLS_LOG_LEVEL;
+    process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
+    try {
+      const healthy = await healthyInvocations(db.endpoint);
+      lines.push(
+        line(
+          'circuit-breaker.handler-healthy.ddb-writes',
+          healthy.writes,
+          'writes/1000invocations',
+        ),
+        line(
+          'circuit-breaker.handler-healthy.ddb-requests',
+          healthy.requests,
+          'requests/1000invocations',
+        ),
+      );
+    } finally {
+      if (level === undefined) delete process.env.POWERTOOLS_LOG_LEVEL;
+      else process.env.POWERTOOLS_LOG_LEVEL = level;
     }
   } finally {
     await db.close();
