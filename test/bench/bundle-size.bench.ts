@@ -1,6 +1,7 @@
 /**
- * Deterministic sizes: each function's minified bundle (bytes of the deployed entry file) and the
- * resource count of each stack against CloudFormation's 500-resource limit.
+ * Deterministic sizes: each function's minified bundle (bytes of the deployed entry file: the
+ * pre-built bundle the package ships for the platform's functions, the synth's for services) and
+ * the resource count of each stack against CloudFormation's 500-resource limit.
  * Run alone with `npx tsx test/bench/bundle-size.bench.ts`.
  */
 import { readFileSync, statSync, mkdtempSync } from 'node:fs';
@@ -9,8 +10,11 @@ import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { DemoPlatformStack } from '../../lib/demo/demo-platform-stack';
 import { readCloudAssembly, resourcesOfType } from '../../localstack/platform/cloud-assembly';
+import { buildPlatformFunctions } from '../../scripts/build-functions';
 
 export async function run(): Promise<string[]> {
+  // The platform's functions deploy their pre-built bundles: measure them fresh from source.
+  await buildPlatformFunctions();
   const outdir = mkdtempSync(path.join(tmpdir(), 'msa-bench-'));
   // The CLI turns asset metadata on; an in-process synth must ask for it.
   const app = new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true } });
