@@ -231,8 +231,10 @@ describe('admin handler — circuits', () => {
     const input = puts[0].args[0].input;
     expect(input).toMatchObject({
       TableName: TABLE,
-      ConditionExpression: 'version = :expected',
-      ExpressionAttributeValues: { ':expected': 2 },
+      // The version, and no probe lease taken since the record was read (see leaseSeq).
+      ConditionExpression:
+        'version = :expected AND (attribute_not_exists(leaseSeq) OR leaseSeq = :zero)',
+      ExpressionAttributeValues: { ':expected': 2, ':zero': 0 },
       Item: {
         pk: 'circuit#recommendations',
         sk: 'state',
@@ -266,7 +268,9 @@ describe('admin handler — circuits', () => {
     expect(response.statusCode).toBe(200);
     expect(response.json).toMatchObject({ name: 'billing', state: 'DISABLED', version: 1 });
     const input = dynamo.commandCalls(PutCommand)[0].args[0].input;
-    expect(input.ConditionExpression).toBe('attribute_not_exists(pk) OR version = :expected');
+    expect(input.ConditionExpression).toBe(
+      '(attribute_not_exists(pk) OR version = :expected) AND (attribute_not_exists(leaseSeq) OR leaseSeq = :zero)',
+    );
     expect(input.Item).toMatchObject({ pk: 'circuit#billing', state: 'DISABLED' });
     expect(auditLines()[0]).toMatchObject({ action: 'circuit.forceClosed', target: 'billing' });
   });
@@ -321,8 +325,8 @@ describe('admin handler — circuits', () => {
     expect(response.json).toMatchObject({ state: 'FORCED_OPEN', version: 4 });
     const puts = dynamo.commandCalls(PutCommand);
     expect(puts.map((put) => put.args[0].input.ExpressionAttributeValues)).toEqual([
-      { ':expected': 2 },
-      { ':expected': 3 },
+      { ':expected': 2, ':zero': 0 },
+      { ':expected': 3, ':zero': 0 },
     ]);
   });
 
