@@ -1,7 +1,5 @@
 import type { Clock } from './clock';
 
-const NEVER_ABORTED = new AbortController().signal;
-
 /**
  * Runs `work` with an AbortSignal that fires after `timeoutMs` (0 = never). The caller stops
  * waiting at that moment even if `work` ignores the signal; a late settlement is swallowed.
@@ -13,15 +11,16 @@ export async function withTimeout<T>(
   timeoutError: () => Error,
 ): Promise<T> {
   const limited = timeoutMs > 0 && Number.isFinite(timeoutMs);
-  // Signals are not free to make: a call without a time limit shares one that never fires.
-  const controller = limited ? new AbortController() : undefined;
+  // Every call gets its own signal, limited or not: a callee that adds an abort listener and
+  // never removes it must not pile listeners (and their closures) onto one long-lived signal.
+  const controller = new AbortController();
   let running: Promise<T>;
   try {
-    running = work(controller?.signal ?? NEVER_ABORTED);
+    running = work(controller.signal);
   } catch (error) {
     running = Promise.reject(error);
   }
-  if (!controller) return running;
+  if (!limited) return running;
   let timer: unknown;
   const expired = new Promise<never>((_, reject) => {
     timer = clock.setTimeout(() => {
