@@ -1,0 +1,146 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { createInterface } from 'node:readline';
+
+const OPENSEARCH_DIR = path.resolve(__dirname, '..', '..', 'observability', 'opensearch');
+const LAUNCHER_JAR = path.join(OPENSEARCH_DIR, 'target', 'local-opensearch-1.0.0.jar');
+const CLASSPATH_DIR = path.join(OPENSEARCH_DIR, 'target', 'lib');
+
+/** A running local OpenSearch node. */
+export interface OpenSearchNode {
+  readonly url: string;
+  readonly pid: number;
+  stop(): Promise<void>;
+}
+
+export interface OpenSearchNodeOptions {
+  /** Its home: data and the node's own log go here. */
+  readonly home: string;
+  /** @default 0 (a free port) */
+  readonly port?: number;
+  /** JVM heap bounds. @default ['-Xms256m', '-Xmx512m'] */
+  readonly heap?: readonly string[];
+  /** @default 60000 */
+  readonly timeoutMs?: number;
+}
+
+/** Why the node cannot run here, or undefined when it can (Java and Maven, or a built node). */
+export function openSearchUnavailable(): string | undefined {
+  if (!commandExists('java')) return 'no java on PATH (install a JDK 17+)';
+  if (!openSearchBuilt() && !commandExists('mvn'))
+    return 'no mvn on PATH to build it (install Maven)';
+  return undefined;
+}
+
+/** Whether `localstack/observability/opensearch/setup.sh` has built the node. */
+export function openSearchBuilt(): boolean {
+  return existsSync(LAUNCHER_JAR) && existsSync(CLASSPATH_DIR);
+}
+
+/** Builds the node with the project's set-up script (Maven Central once, then ~/.m2). */
+export async function buildOpenSearch(): Promise<void> {
+  const setup = spawn('bash', [path.join(OPENSEARCH_DIR, 'setup.sh')], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-4000);
+  };
+  setup.stdout?.on('data', keep);
+  setup.stderr?.on('data', keep);
+  const code = await new Promise<number | null>((resolve) => {
+    setup.once('error', () => resolve(-1));
+    setup.once('close', resolve);
+  });
+  if (code !== 0 || !openSearchBuilt()) {
+    throw new Error(
+      `building the local OpenSearch node failed (bash localstack/observability/opensearch/setup.sh): ${output.trim().split('\n').slice(-3).join(' ')}`,
+    );
+  }
+}
+
+/**
+ * Starts OpenSearch 2.19.6 embedded in a JVM (LocalOpenSearch.java) on 127.0.0.1, single node,
+ * no security, data under `home`. Resolves on the launcher's ready line, which it prints once
+ * the HTTP port is bound. The node holds its standard input open for as long as it should run:
+ * if this process dies, the node follows.
+ */
+export async function startOpenSearchNode(options: OpenSearchNodeOptions): Promise<OpenSearchNode> {
+  if (!openSearchBuilt()) await buildOpenSearch();
+  mkdirSync(options.home, { recursive: true });
+  const log = createWriteStream(path.join(options.home, 'opensearch.log'), { flags: 'a' });
+  const child = spawn(
+    'java',
+    [
+      ...(options.heap ?? ['-Xms256m', '-Xmx512m']),
+      '-XX:+UseSerialGC',
+      '-Djava.awt.headless=true',
+      '-Dlog4j2.disable.jmx=true',
+      '-cp',
+      `${LAUNCHER_JAR}${path.delimiter}${path.join(CLASSPATH_DIR, '*')}`,
+      'serverlessmsa.opensearch.LocalOpenSearch',
+      options.home,
+      String(options.port ?? 0),
+    ],
+    { stdio: ['pipe', 'pipe', 'pipe'] },
+  );
+  child.stderr?.pipe(log, { end: false });
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(
+        new Error(
+          `the local OpenSearch node was not ready within ${timeoutMs} ms (see ${log.path})`,
+        ),
+      );
+    }, timeoutMs);
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      log.write(`${line}\n`);
+      const ready = /^opensearch ready (http:\/\/\S+)$/.exec(line);
+      if (ready) {
+        clearTimeout(timer);
+        resolve(ready[1]);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(
+        new Error(
+          `the local OpenSearch node exited (${code}) before it was ready: ${lastLines(log.path as string)}`,
+        ),
+      );
+    });
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+  });
+  return { url, pid: child.pid!, stop: () => stopNode(child) };
+}
+
+/** Ends the node: closing its input is its signal to close; a node that hangs is killed. */
+function stopNode(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const force = setTimeout(() => child.kill('SIGKILL'), 5000);
+    child.once('exit', () => {
+      clearTimeout(force);
+      resolve();
+    });
+    child.stdin?.end();
+  });
+}
+
+function commandExists(command: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+}
+
+function lastLines(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').trim().split('\n').slice(-3).join(' | ');
+  } catch {
+    return '';
+  }
+}
