@@ -1,0 +1,27 @@
+/**
+ * The operators' API: the routes the platform puts on the gateway and the admin function
+ * serves, and the scope every one of them needs.
+ */
+export const ADMIN_SCOPE = 'platform/admin';
+
+export interface AdminRoute {
+  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  readonly resource: string;
+}
+
+/** Keyed by what the route does; `{name}` is a circuit, `{service}` a registered service. */
+export const ADMIN_ROUTES = {
+  listCircuits: { method: 'GET', resource: '/admin/circuits' },
+  forceOpen: { method: 'POST', resource: '/admin/circuits/{name}/force-open' },
+  forceClosed: { method: 'POST', resource: '/admin/circuits/{name}/force-closed' },
+  resetCircuit: { method: 'POST', resource: '/admin/circuits/{name}/reset' },
+  listFaults: { method: 'GET', resource: '/admin/faults' },
+  putFault: { method: 'PUT', resource: '/admin/faults/{service}' },
+  deleteFaults: { method: 'DELETE', resource: '/admin/faults/{service}' },
+  listServices: { method: 'GET', resource: '/admin/services' },
+} as const satisfies Record<string, AdminRoute>;
+
+/** A route's key as the service handler's route table names it: `METHOD /resource`. */
+export function routeKey(route: AdminRoute): string {
+  return `${route.method} ${route.resource}`;
+}

@@ -1,0 +1,11 @@
+/**
+ * The contract between the constructs (lib/) and the runtime (functions/): names and defaults
+ * both sides must agree on, defined once. No dependencies, so a Lambda bundle and a CDK app can
+ * both import it.
+ */
+export * from './admin-routes';
+export * from './breaker';
+export * from './environment';
+export * from './metrics';
+export * from './route-scopes';
+export * from './service-environment';
