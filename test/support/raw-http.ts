@@ -58,5 +58,9 @@ function parseResponse(bytes: Buffer): RawResponse | undefined {
     const colon = line.indexOf(':');
     headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
   }
-  return { status, headers, body: text.slice(end + 4) };
+  // The first response only: a pipelined answer to what followed may come after it.
+  const rest = Buffer.from(text.slice(end + 4), 'utf8');
+  const length = Number(headers['content-length']);
+  const body = (Number.isNaN(length) ? rest : rest.subarray(0, length)).toString('utf8');
+  return { status, headers, body };
 }
