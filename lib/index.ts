@@ -7,4 +7,7 @@ export * from './service/platform-table';
 export * from './gateway/platform-gateway';
 export * from './gateway/problem-responses';
 export * from './service/microservice';
-export * from './demo/demo-platform-stack';
+export * from './platform/platform-attributes';
+export * from './gateway/service-api';
+export * from './gateway/route-deployment';
+export * from './auth/route-scope-parameters';

@@ -11,6 +11,9 @@ import type { PlatformGateway } from '../gateway/platform-gateway';
 import type { MicroservicePlatform } from '../platform/microservice-platform';
 import { PlatformFunction } from '../service/platform-function';
 import { createPlatformTable } from '../service/platform-table';
+import { routeScopesPath } from '../platform/platform-attributes';
+import { acknowledgeWildcardResource } from '../service/nag-findings';
+import { RouteScopeParameters } from './route-scope-parameters';
 
 /** An external OpenID Connect / OAuth2 issuer whose access tokens the gateway accepts. */
 export interface TrustedIssuer {
@@ -117,7 +120,9 @@ export class AuthorizationServer extends Construct {
   readonly usageKeysParameterName: string;
   readonly issuerUrl: string;
   readonly defaultUsagePlan: apigw.UsagePlan;
-  private readonly routeScopes: RouteScopeRuleInput[] = [];
+  /** Where every service's route scopes live; the authorizer reads everything below. */
+  readonly routeScopesPath: string;
+  private readonly routeScopes: RouteScopeParameters;
   private readonly scopes = new Set<string>();
   private readonly usagePlans = new Map<string, apigw.UsagePlan>();
   private authorizerInstance?: apigw.RequestAuthorizer;
@@ -134,6 +139,12 @@ export class AuthorizationServer extends Construct {
     this.issuerUrl =
       props.issuerUrl ??
       `https://${gateway.restApi.restApiId}.execute-api.${stack.region}.${stack.urlSuffix}/${platform.stage}`;
+    this.routeScopesPath = routeScopesPath(platform.platformName, platform.stage);
+    // The platform's own protected routes (admin); services write theirs in their own stacks.
+    this.routeScopes = new RouteScopeParameters(this, 'RouteScopes', {
+      path: `${this.routeScopesPath}/_platform`,
+      owner: `the ${platform.platformName} platform`,
+    });
     const tokenTtl = (props.accessTokenTtl ?? Duration.minutes(15)).toSeconds();
     const shared = {
       ACCESS_TOKEN_TTL_SECONDS: String(tokenTtl),
@@ -220,7 +231,7 @@ export class AuthorizationServer extends Construct {
         ISSUER_URL: this.issuerUrl,
         JWKS_URL: `${this.issuerUrl}/.well-known/jwks.json`,
         ALLOWED_ALGORITHMS: 'ES256,RS256',
-        ROUTE_SCOPES: Lazy.string({ produce: () => JSON.stringify(this.routeScopes) }),
+        ROUTE_SCOPES_PATH: this.routeScopesPath,
         TRUSTED_ISSUERS: JSON.stringify(
           (props.trustedIssuers ?? []).map((issuer) => ({ ...issuer, scopeClaim: 'scope' })),
         ),
@@ -228,6 +239,18 @@ export class AuthorizationServer extends Construct {
       },
     });
     this.grantParameterRead(this.authorizerFunction.role, this.usageKeysParameterName);
+    const routeScopesArn = this.parameterArn(this.routeScopesPath);
+    this.authorizerFunction.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['ssm:GetParametersByPath'],
+        resources: [routeScopesArn, `${routeScopesArn}/*`],
+      }),
+    );
+    acknowledgeWildcardResource(
+      this.authorizerFunction.role,
+      `${routeScopesArn}/*`,
+      "Every service's route-scope parameters, which services add from their own stacks.",
+    );
 
     for (const [method, resource] of [
       ['POST', '/oauth2/token'],
@@ -262,18 +285,19 @@ export class AuthorizationServer extends Construct {
   }
 
   /**
-   * Registers the scopes a protected route needs (all of them), so the authorizer's policy
-   * covers it, and returns the authorizer to put on the method.
+   * Registers the scopes a protected route of the platform's own stack needs (all of them), so
+   * the authorizer's policy covers it, and returns the authorizer to put on the method.
+   * (A `Microservice` writes its routes' scopes in its own stack instead.)
    */
   protectRoute(method: string, resource: string, scopes: string[]): apigw.RequestAuthorizer {
-    this.routeScopes.push({ method, resource, scopes });
+    this.routeScopes.add({ method, resource, scopes });
     for (const scope of scopes) this.scopes.add(scope);
     return this.authorizer;
   }
 
   /** Routes and the scopes they need, as the authorizer enforces them. */
   get protectedRoutes(): readonly RouteScopeRuleInput[] {
-    return this.routeScopes;
+    return this.routeScopes.rules;
   }
 
   /**

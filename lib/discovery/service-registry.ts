@@ -3,25 +3,10 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import { Construct } from 'constructs';
 import type { MicroservicePlatform } from '../platform/microservice-platform';
-import { acknowledgeWildcardResource } from '../service/nag-findings';
 import { PlatformFunction } from '../service/platform-function';
-
-/** What a service registers about itself; discovery clients choose among instances by these. */
-export interface ServiceInstanceAttributes {
-  readonly serviceName: string;
-  readonly function: lambda.IFunction;
-  readonly basePath: string;
-  readonly version: string;
-  /**
-   * Relative share of traffic among the service's healthy instances (canaries get less).
-   * @default 100
-   */
-  readonly weight?: number;
-}
 
 export interface ServiceRegistryProps {
   readonly platform: MicroservicePlatform;
@@ -34,17 +19,16 @@ export interface ServiceRegistryProps {
 
 /**
  * Service discovery (the Eureka role): one Cloud Map HTTP namespace per platform in which every
- * service registers an instance with its function, base path, version, stage and weight; and the
- * health control loop, a scheduled function that probes every instance and sets its custom
- * health status, so discovery leaves unhealthy instances out. Each service gets an alarm that
- * fires when it has no healthy instance.
+ * service (`Microservice`, in its own stack) registers an instance with its function, base path,
+ * version, stage and weight; and the health control loop, a scheduled function that probes every
+ * instance and sets its custom health status, so discovery leaves unhealthy instances out. Each
+ * service lets the loop's role invoke it through its own function's resource policy, so a new
+ * service never changes this stack.
  */
 export class ServiceRegistry extends Construct {
   readonly namespace: servicediscovery.HttpNamespace;
   readonly controlLoop: PlatformFunction;
   private readonly platform: MicroservicePlatform;
-  private readonly services = new Map<string, servicediscovery.Service>();
-  private readonly alarms = new Map<string, cloudwatch.Alarm>();
 
   constructor(scope: Construct, id: string, props: ServiceRegistryProps) {
     super(scope, id);
@@ -90,52 +74,6 @@ export class ServiceRegistry extends Construct {
     });
   }
 
-  /** Registers a service and its instance; the control loop may then probe its function. */
-  register(instance: ServiceInstanceAttributes): servicediscovery.Service {
-    const service = this.namespace.createService(
-      `Service${instance.serviceName.replace(/[^A-Za-z0-9]/g, '')}`,
-      {
-        name: instance.serviceName,
-        description: `${instance.serviceName} service`,
-        customHealthCheck: { failureThreshold: 1 },
-      },
-    );
-    service.registerNonIpInstance('Instance', {
-      instanceId: `${instance.serviceName}-v${instance.version}`,
-      customAttributes: {
-        functionName: instance.function.functionName,
-        basePath: instance.basePath,
-        version: instance.version,
-        stage: this.platform.stage,
-        weight: String(instance.weight ?? 100),
-      },
-    });
-    instance.function.grantInvoke(this.controlLoop.function);
-    acknowledgeWildcardResource(
-      this.controlLoop.role,
-      `${instance.function.functionArn}:*`,
-      `Invoke on ${instance.serviceName}'s versions and aliases, to probe its health.`,
-    );
-    this.services.set(instance.serviceName, service);
-    this.alarms.set(
-      instance.serviceName,
-      new cloudwatch.Alarm(
-        this,
-        `NoHealthyInstance${instance.serviceName.replace(/[^A-Za-z0-9]/g, '')}`,
-        {
-          alarmDescription: `${instance.serviceName} has no healthy instance`,
-          metric: this.metricHealthyInstances(instance.serviceName),
-          threshold: 1,
-          comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-          evaluationPeriods: 2,
-          // No data means the control loop did not report: as alarming as no healthy instance.
-          treatMissingData: cloudwatch.TreatMissingData.BREACHING,
-        },
-      ),
-    );
-    return service;
-  }
-
   /** Lets `grantee` look services up (DiscoverInstances has no resource-level permissions). */
   grantDiscover(grantee: iam.IGrantable): iam.Grant {
     return iam.Grant.addToPrincipal({
@@ -172,10 +110,5 @@ export class ServiceRegistry extends Construct {
       period: Duration.minutes(1),
       ...options,
     });
-  }
-
-  /** The alarm that fires when a service has no healthy instance. */
-  alarmFor(serviceName: string): cloudwatch.Alarm | undefined {
-    return this.alarms.get(serviceName);
   }
 }

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
@@ -8,6 +8,16 @@ import { PlatformConfiguration } from '../config/platform-configuration';
 import { ServiceRegistry } from '../discovery/service-registry';
 import { ResilienceStore } from '../resilience/resilience-store';
 import { AdminApi } from './admin-api';
+import {
+  type IMicroservicePlatform,
+  importPlatform,
+  lookupPlatform,
+  metricsNamespaceOf,
+  type MicroservicePlatformAttributes,
+  type MicroservicePlatformLookupOptions,
+  namespaceNameOf,
+  publishPlatformAttributes,
+} from './platform-attributes';
 
 export interface MicroservicePlatformProps {
   /**
@@ -127,11 +137,34 @@ export interface CircuitBreakerSettings {
 const PLATFORM_NAME = /^[a-z][a-z0-9-]{1,30}$/;
 
 /**
- * The parts every service of a platform shares. Services (`Microservice`) attach to it; later
- * shared parts (authorization server, breaker table, configuration, registry, log shipping)
- * hang off it too, so one object carries the platform's wiring.
+ * The parts every service of a platform shares: the gateway (one REST API), the authorization
+ * server, the breaker table, configuration, the registry and its health control loop, the admin
+ * API. Services (`Microservice`) attach to it, in its stack or in stacks of their own: it
+ * publishes what they need under `/{platform}/{stage}/_platform/` in SSM, where
+ * `MicroservicePlatform.fromLookup` finds it from another stack or another app.
  */
-export class MicroservicePlatform extends Construct {
+export class MicroservicePlatform extends Construct implements IMicroservicePlatform {
+  /**
+   * A platform deployed by another stack or app, found by name and stage: its attributes are
+   * read from SSM when the stack using it deploys (the platform must be deployed first).
+   */
+  static fromLookup(
+    scope: Construct,
+    id: string,
+    options: MicroservicePlatformLookupOptions,
+  ): IMicroservicePlatform {
+    return lookupPlatform(scope, id, options);
+  }
+
+  /** A platform known by its attributes (IDs and names given directly). */
+  static fromPlatformAttributes(
+    scope: Construct,
+    id: string,
+    attributes: MicroservicePlatformAttributes,
+  ): IMicroservicePlatform {
+    return importPlatform(scope, id, attributes);
+  }
+
   readonly platformName: string;
   readonly stage: string;
   readonly gateway: PlatformGateway;
@@ -165,7 +198,7 @@ export class MicroservicePlatform extends Construct {
     this.logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
     this.removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     this.logLevel = props.logLevel ?? 'INFO';
-    this.metricsNamespace = `ServerlessMsa/${props.platformName}`;
+    this.metricsNamespace = metricsNamespaceOf(props.platformName);
     this.gateway = new PlatformGateway(this, 'Gateway', {
       restApiName: `${props.platformName}-${this.stage}`,
       stageName: this.stage,
@@ -215,6 +248,69 @@ export class MicroservicePlatform extends Construct {
         registry: this.registry,
       });
     }
+    if (!this.authorizationServer) {
+      // Services mount their routes from their own scopes; a deployment needs at least one method
+      // of the API's own, so the platform answers `GET /` itself (a liveness probe of the edge).
+      const liveness = this.gateway.restApi.root.addMethod(
+        'GET',
+        new apigw.MockIntegration({
+          requestTemplates: { 'application/json': '{"statusCode": 200}' },
+          integrationResponses: [
+            { statusCode: '200', responseTemplates: { 'application/json': '{"status":"UP"}' } },
+          ],
+        }),
+        { methodResponses: [{ statusCode: '200' }] },
+      );
+      Validations.of(liveness).acknowledge(
+        { id: 'AwsSolutions-APIG4', reason: 'The edge liveness probe is public by design.' },
+        { id: 'AwsSolutions-COG4', reason: 'The edge liveness probe is public by design.' },
+      );
+    }
+    publishPlatformAttributes(this, this);
+  }
+
+  get restApiId(): string {
+    return this.gateway.restApi.restApiId;
+  }
+
+  get restApiRootResourceId(): string {
+    return this.gateway.restApi.restApiRootResourceId;
+  }
+
+  get authorizerId(): string | undefined {
+    return this.authorizationServer?.authorizer.authorizerId;
+  }
+
+  get resilienceTableName(): string {
+    return this.resilience.tableName;
+  }
+
+  get resilienceTableArn(): string {
+    return this.resilience.table.tableArn;
+  }
+
+  get namespaceName(): string {
+    return namespaceNameOf(this.platformName, this.stage);
+  }
+
+  get namespaceId(): string {
+    return this.registry.namespace.namespaceId;
+  }
+
+  get namespaceArn(): string {
+    return this.registry.namespace.namespaceArn;
+  }
+
+  get appConfigApplicationId(): string {
+    return this.configuration.application.applicationId;
+  }
+
+  get appConfigEnvironmentId(): string {
+    return this.configuration.environment.environmentId;
+  }
+
+  get controlLoopRoleArn(): string {
+    return this.registry.controlLoop.role.roleArn;
   }
 
   get restApi(): apigw.RestApi {

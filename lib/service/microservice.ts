@@ -1,12 +1,21 @@
-import { type Duration, Stack } from 'aws-cdk-lib';
-import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import { Duration, Resource, Stack } from 'aws-cdk-lib';
+import type * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import type * as iam from 'aws-cdk-lib/aws-iam';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
-import { Construct } from 'constructs';
-import type { MicroservicePlatform } from '../platform/microservice-platform';
+import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import type { Construct } from 'constructs';
+import { RouteScopeParameters } from '../auth/route-scope-parameters';
+import { ServiceApi } from '../gateway/service-api';
+import {
+  type IMicroservicePlatform,
+  metricsNamespaceOf,
+  routeScopesPath,
+  servicePublicationPath,
+} from '../platform/platform-attributes';
 import { acknowledgeWildcardResource } from './nag-findings';
 import { PlatformFunction } from './platform-function';
 import { createPlatformTable } from './platform-table';
@@ -36,8 +45,11 @@ export interface ServiceRoute {
 }
 
 export interface MicroserviceProps {
-  /** The platform the service attaches to. */
-  readonly platform: MicroservicePlatform;
+  /**
+   * The platform the service attaches to: a `MicroservicePlatform` (any stack of the app), or
+   * one found with `MicroservicePlatform.fromLookup` (another stack or another app).
+   */
+  readonly platform: IMicroservicePlatform;
   /**
    * Logical name of the service; also its base path on the gateway (`/{serviceName}`).
    * Lower-case letters, digits and hyphens.
@@ -82,23 +94,262 @@ export interface MicroserviceProps {
   readonly config?: Record<string, string>;
 }
 
+/**
+ * A microservice of a platform, defined in this app or elsewhere: what a caller needs to call it
+ * directly (peer to peer), and to grant it access to something (it is a grantable).
+ */
+export interface IMicroservice extends iam.IGrantable {
+  readonly serviceName: string;
+  /** Name of the platform the service belongs to. */
+  readonly platformName: string;
+  /** The service's function. */
+  readonly function: lambda.IFunction;
+  readonly functionArn: string;
+  /** Lets `grantee` invoke this service's function directly. */
+  grantInvoke(grantee: iam.IGrantable): iam.Grant;
+  /** Errors of the service function (invocation errors, not 4xx answers). */
+  metricErrors(options?: cloudwatch.MetricOptions): cloudwatch.Metric;
+  /** Duration of the service function. */
+  metricDuration(options?: cloudwatch.MetricOptions): cloudwatch.Metric;
+  /** Invocations of the service function. */
+  metricInvocations(options?: cloudwatch.MetricOptions): cloudwatch.Metric;
+  /** Calls this service made to `callee` through its circuit breaker. */
+  metricCircuitCalls(
+    callee: IMicroservice | string,
+    options?: cloudwatch.MetricOptions,
+  ): cloudwatch.Metric;
+  /** Calls to `callee` that failed (errors, 5xx, 429), as the breaker counted them. */
+  metricCircuitFailures(
+    callee: IMicroservice | string,
+    options?: cloudwatch.MetricOptions,
+  ): cloudwatch.Metric;
+  /** Calls to `callee` that timed out. */
+  metricCircuitTimeouts(
+    callee: IMicroservice | string,
+    options?: cloudwatch.MetricOptions,
+  ): cloudwatch.Metric;
+  /** Calls to `callee` refused at once because its circuit was open. */
+  metricCircuitShortCircuits(
+    callee: IMicroservice | string,
+    options?: cloudwatch.MetricOptions,
+  ): cloudwatch.Metric;
+  /** Answers to calls to `callee` that came from a fallback. */
+  metricCircuitFallbacks(
+    callee: IMicroservice | string,
+    options?: cloudwatch.MetricOptions,
+  ): cloudwatch.Metric;
+  /** State changes of the circuit to `callee` (each one also a log line with from/to). */
+  metricCircuitTransitions(
+    callee: IMicroservice | string,
+    options?: cloudwatch.MetricOptions,
+  ): cloudwatch.Metric;
+}
+
+/** A service known by its attributes, for `Microservice.fromServiceAttributes`. */
+export interface MicroserviceAttributes {
+  readonly platformName: string;
+  readonly serviceName: string;
+  readonly functionArn: string;
+  /**
+   * Its function's execution role, the principal of grants to the service.
+   * @default - grants to the service are not possible (`grantPrincipal` is an unknown principal)
+   */
+  readonly roleArn?: string;
+}
+
+/** How to find a service deployed elsewhere by its name, for `Microservice.fromServiceName`. */
+export interface MicroserviceLookupOptions {
+  /** The platform the service belongs to. */
+  readonly platform: IMicroservicePlatform;
+  readonly serviceName: string;
+}
+
 const SERVICE_NAME = /^[a-z][a-z0-9-]{0,39}$/;
-/** Base paths the platform keeps for itself. */
-const RESERVED_NAMES = new Set(['oauth2', 'admin', '.well-known']);
+/**
+ * Names the platform keeps for itself: its own base paths, and its own configuration paths
+ * (`/{platform}/{stage}/auth/…` holds the signing keys, `…/shared/…` every service's values).
+ */
+const RESERVED_NAMES = new Set(['oauth2', 'admin', '.well-known', 'auth', 'shared']);
+
+const CIRCUIT_METRICS = {
+  calls: 'CircuitCalls',
+  failures: 'CircuitFailures',
+  timeouts: 'CircuitTimeouts',
+  shortCircuits: 'CircuitShortCircuits',
+  fallbacks: 'CircuitFallbacks',
+  transitions: 'CircuitTransitions',
+} as const;
+
+/** What every microservice, defined here or imported, offers its callers. */
+abstract class MicroserviceBase extends Resource implements IMicroservice {
+  abstract readonly serviceName: string;
+  abstract readonly platformName: string;
+  abstract readonly function: lambda.IFunction;
+  abstract readonly grantPrincipal: iam.IPrincipal;
+
+  get functionArn(): string {
+    return this.function.functionArn;
+  }
+
+  grantInvoke(grantee: iam.IGrantable): iam.Grant {
+    return this.function.grantInvoke(grantee);
+  }
+
+  metricErrors(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.function.metricErrors(options);
+  }
+
+  metricDuration(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.function.metricDuration(options);
+  }
+
+  metricInvocations(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.function.metricInvocations(options);
+  }
+
+  metricCircuitCalls(callee: IMicroservice | string, options?: cloudwatch.MetricOptions) {
+    return this.circuitMetric('calls', callee, options);
+  }
+
+  metricCircuitFailures(callee: IMicroservice | string, options?: cloudwatch.MetricOptions) {
+    return this.circuitMetric('failures', callee, options);
+  }
+
+  metricCircuitTimeouts(callee: IMicroservice | string, options?: cloudwatch.MetricOptions) {
+    return this.circuitMetric('timeouts', callee, options);
+  }
+
+  metricCircuitShortCircuits(callee: IMicroservice | string, options?: cloudwatch.MetricOptions) {
+    return this.circuitMetric('shortCircuits', callee, options);
+  }
+
+  metricCircuitFallbacks(callee: IMicroservice | string, options?: cloudwatch.MetricOptions) {
+    return this.circuitMetric('fallbacks', callee, options);
+  }
+
+  metricCircuitTransitions(callee: IMicroservice | string, options?: cloudwatch.MetricOptions) {
+    return this.circuitMetric('transitions', callee, options);
+  }
+
+  /**
+   * The runtime publishes each circuit's counts with dimensions `service` (the caller, from
+   * POWERTOOLS_SERVICE_NAME) and `circuit` (the callee's name: one circuit per callee).
+   */
+  private circuitMetric(
+    counter: keyof typeof CIRCUIT_METRICS,
+    callee: IMicroservice | string,
+    options?: cloudwatch.MetricOptions,
+  ): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: metricsNamespaceOf(this.platformName),
+      metricName: CIRCUIT_METRICS[counter],
+      dimensionsMap: {
+        service: this.serviceName,
+        circuit: typeof callee === 'string' ? callee : callee.serviceName,
+      },
+      statistic: 'Sum',
+      period: Duration.minutes(1),
+      ...options,
+    });
+  }
+}
+
+/** A service of another stack or app, known by its function (and role). */
+class ImportedMicroservice extends MicroserviceBase {
+  readonly serviceName: string;
+  readonly platformName: string;
+  readonly function: lambda.IFunction;
+  private principal?: iam.IPrincipal;
+
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly attributes: Omit<MicroserviceAttributes, 'roleArn'> & {
+      readonly roleArn?: string | (() => string);
+    },
+  ) {
+    super(scope, id);
+    this.serviceName = attributes.serviceName;
+    this.platformName = attributes.platformName;
+    this.function = lambda.Function.fromFunctionAttributes(this, 'Function', {
+      functionArn: attributes.functionArn,
+      // Its own stack owns its resource policy: grants go to the caller's role (same account),
+      // never into a permission on another stack's function.
+      sameEnvironment: false,
+      skipPermissions: true,
+    });
+  }
+
+  get grantPrincipal(): iam.IPrincipal {
+    if (!this.principal) {
+      const { roleArn } = this.attributes;
+      const arn = typeof roleArn === 'function' ? roleArn() : roleArn;
+      this.principal = arn
+        ? iam.Role.fromRoleArn(this, 'Role', arn)
+        : new iam.UnknownPrincipal({ resource: this });
+    }
+    return this.principal;
+  }
+}
 
 /**
  * One microservice: its function (Node.js 22 on arm64, active tracing, Powertools environment,
  * its own log group), its own DynamoDB table that no other service is granted, and its routes
  * mounted under `/{serviceName}` on the platform's gateway, including a public health route.
+ *
+ * Everything it owns lives in its own scope — routes on the shared REST API (with the deployment
+ * that puts them on the stage), route scopes for the authorizer, its Cloud Map registration and
+ * alarm, its configuration values — so a service in a stack of its own is deployed, updated and
+ * deleted without touching the platform's stack.
  */
-export class Microservice extends Construct {
+export class Microservice extends MicroserviceBase {
+  /**
+   * A service of another stack or app, from its attributes: call it (`addServiceDependency`),
+   * grant it access, watch its metrics.
+   */
+  static fromServiceAttributes(
+    scope: Construct,
+    id: string,
+    attributes: MicroserviceAttributes,
+  ): IMicroservice {
+    return new ImportedMicroservice(scope, id, attributes);
+  }
+
+  /**
+   * A service of the same platform by its name, from what it published in SSM (read when this
+   * stack deploys: the service must be deployed first).
+   */
+  static fromServiceName(
+    scope: Construct,
+    id: string,
+    options: MicroserviceLookupOptions,
+  ): IMicroservice {
+    const { platform, serviceName } = options;
+    const path = servicePublicationPath(platform.platformName, platform.stage, serviceName);
+    return new ImportedMicroservice(scope, id, {
+      platformName: platform.platformName,
+      serviceName,
+      functionArn: ssm.StringParameter.valueForStringParameter(scope, `${path}/function-arn`),
+      // Read only when something is granted to the service (a parameter per use, not per import).
+      roleArn: () => ssm.StringParameter.valueForStringParameter(scope, `${path}/role-arn`),
+    });
+  }
+
   readonly serviceName: string;
+  readonly platformName: string;
   readonly version: string;
   readonly function: lambda.Function;
+  readonly role: iam.IRole;
   readonly table: dynamodb.Table;
   readonly logGroup: logs.LogGroup;
-  readonly platform: MicroservicePlatform;
+  readonly platform: IMicroservicePlatform;
+  /** The service's Cloud Map service (one instance per deployed version). */
+  readonly discoveryService: servicediscovery.Service;
+  /** Fires when the service has no healthy instance. */
+  readonly noHealthyInstanceAlarm: cloudwatch.Alarm;
   private readonly routeList: Required<ServiceRoute>[] = [];
+  private readonly api: ServiceApi;
+  private readonly routeScopes: RouteScopeParameters;
 
   constructor(scope: Construct, id: string, props: MicroserviceProps) {
     super(scope, id);
@@ -107,52 +358,74 @@ export class Microservice extends Construct {
         `serviceName must be 1-40 lower-case letters, digits or hyphens, starting with a letter, and not one of ${[...RESERVED_NAMES].join(', ')}; got '${props.serviceName}'`,
       );
     }
-    this.platform = props.platform;
+    const { platform } = props;
+    this.platform = platform;
+    this.platformName = platform.platformName;
     this.serviceName = props.serviceName;
     this.version = props.version ?? '1';
+    const configPath = `/${platform.platformName}/${platform.stage}`;
 
     this.table = createPlatformTable(this, 'Table', {
       partitionKey: 'pk',
       sortKey: 'sk',
-      removalPolicy: props.platform.removalPolicy,
+      removalPolicy: platform.removalPolicy,
     });
 
     const platformFunction = new PlatformFunction(this, 'Resource', {
-      platform: props.platform,
+      platform,
       entry: props.entry,
       serviceName: props.serviceName,
-      description: `${props.serviceName} service of ${props.platform.platformName}`,
+      description: `${props.serviceName} service of ${platform.platformName}`,
       memorySize: props.memorySize,
       timeout: props.timeout,
       environment: {
         SERVICE_NAME: props.serviceName,
         SERVICE_VERSION: this.version,
         TABLE_NAME: this.table.tableName,
-        RESILIENCE_TABLE_NAME: props.platform.resilience.tableName,
-        SERVICE_DISCOVERY_NAMESPACE: props.platform.registry.namespace.namespaceName,
-        ...props.platform.configuration.environmentFor(props.serviceName),
-        ...props.platform.serviceEnvironment,
+        RESILIENCE_TABLE_NAME: platform.resilienceTableName,
+        SERVICE_DISCOVERY_NAMESPACE: platform.namespaceName,
+        CONFIG_SERVICE_PATH: `${configPath}/${props.serviceName}`,
+        CONFIG_SHARED_PATH: `${configPath}/shared`,
+        APPCONFIG_APPLICATION: platform.appConfigApplicationId,
+        APPCONFIG_ENVIRONMENT: platform.appConfigEnvironmentId,
+        ...platform.serviceEnvironment,
         ...props.environment,
       },
     });
     this.function = platformFunction.function;
+    this.role = platformFunction.role;
     this.logGroup = platformFunction.logGroup;
     this.table.grantReadWriteData(this.function);
-    props.platform.resilience.grantBreakerAccess(this.function);
-    props.platform.configuration.grantServiceRead(this.function, props.serviceName);
+    this.grantBreakerAccess();
+    this.grantConfigurationRead(configPath);
     for (const [name, value] of Object.entries(props.config ?? {})) {
-      props.platform.configuration.addParameter(name, value, { service: props.serviceName });
+      new ssm.StringParameter(this, `Config${name.replace(/[^A-Za-z0-9]/g, '')}`, {
+        parameterName: `${configPath}/${props.serviceName}/${name}`,
+        stringValue: value,
+      });
     }
-    props.platform.registry.register({
-      serviceName: props.serviceName,
-      function: this.function,
-      basePath: this.basePath,
-      version: this.version,
-      weight: props.weight,
-    });
+    ({ service: this.discoveryService, alarm: this.noHealthyInstanceAlarm } = this.register(
+      props.weight,
+    ));
+    this.publish();
 
+    this.api = new ServiceApi(this, 'Api', {
+      restApiId: platform.restApiId,
+      restApiRootResourceId: platform.restApiRootResourceId,
+      stageName: platform.stage,
+      handler: this.function,
+      owner: props.serviceName,
+    });
+    this.routeScopes = new RouteScopeParameters(this, 'RouteScopes', {
+      path: `${routeScopesPath(platform.platformName, platform.stage)}/${props.serviceName}`,
+      owner: `the ${props.serviceName} service`,
+    });
     this.addRoute({ method: 'GET', path: '/health', public: true });
     for (const route of props.routes ?? []) this.addRoute(route);
+  }
+
+  get grantPrincipal(): iam.IPrincipal {
+    return this.role;
   }
 
   /** The routes this service serves, as mounted on the gateway. */
@@ -165,7 +438,10 @@ export class Microservice extends Construct {
     return `/${this.serviceName}`;
   }
 
-  /** Mounts one more route of this service on the platform's gateway. */
+  /**
+   * Mounts one more route of this service on the platform's gateway; a protected route's scopes
+   * go to the authorizer through the service's route-scope parameters.
+   */
   addRoute(route: ServiceRoute): apigw.Method {
     const method = route.method.toUpperCase();
     const path = `${this.basePath}${route.path ?? ''}`;
@@ -174,19 +450,19 @@ export class Microservice extends Construct {
     if (!/^(\/[A-Za-z0-9._~{}+-]+)*$/.test(route.path ?? '')) {
       throw new Error(`Route path '${path}' of ${this.serviceName} is not a valid resource path`);
     }
-    const auth = this.platform.authorizationServer;
-    const added =
-      route.public || !auth
-        ? this.platform.gateway.addRoute(method, path, this.function, {
-            publicReason: route.public
-              ? 'Public by design (health checks).'
-              : 'The platform was built without an authorization server (authorization: false).',
-          })
-        : this.platform.gateway.addRoute(method, path, this.function, {
-            authorizer: auth.protectRoute(method, path, route.scopes ?? []),
-            // Per-client quotas: the authorizer names the client's usage-plan key.
-            apiKeyRequired: true,
-          });
+    const authorizerId = this.platform.authorizerId;
+    let added: apigw.Method;
+    if (route.public || !authorizerId) {
+      added = this.api.addRoute(method, path, {
+        publicReason: route.public
+          ? 'Public by design (health checks).'
+          : 'The platform was built without an authorization server (authorization: false).',
+      });
+    } else {
+      this.routeScopes.add({ method, resource: path, scopes: route.scopes ?? [] });
+      // Per-client quotas: the authorizer names the client's usage-plan key.
+      added = this.api.addRoute(method, path, { authorizerId, apiKeyRequired: true });
+    }
     this.routeList.push({
       method,
       path,
@@ -196,41 +472,160 @@ export class Microservice extends Construct {
     return added;
   }
 
-  /** Lets `grantee` invoke this service's function directly. */
-  grantInvoke(grantee: iam.IGrantable): iam.Grant {
-    return this.function.grantInvoke(grantee);
-  }
-
   /**
    * Declares that this service calls `target` directly (peer to peer, not through the gateway):
-   * grants invoke on exactly that function and tells this service its name.
+   * grants invoke on exactly that function and tells this service its name. `target` may live
+   * in another stack or app (`Microservice.fromServiceName`).
    */
-  addServiceDependency(target: Microservice): void {
-    target.grantInvoke(this.function);
-    this.platform.registry.grantDiscover(this.function);
+  addServiceDependency(target: IMicroservice): iam.Grant {
+    const grant = target.grantInvoke(this.function);
+    iam.Grant.addToPrincipal({
+      grantee: this.function,
+      actions: ['servicediscovery:DiscoverInstances'],
+      // DiscoverInstances has no resource-level permissions.
+      resourceArns: ['*'],
+    });
     acknowledgeWildcardResource(
-      this.function.role ?? this.function,
-      `${target.function.functionArn}:*`,
+      this.role,
+      `${target.functionArn}:*`,
       `Invoke on ${target.serviceName}'s versions and aliases (the ARN's qualifier), and on no other function.`,
     );
     this.function.addEnvironment(
       serviceFunctionEnvironmentName(target.serviceName),
       target.function.functionName,
     );
+    return grant;
   }
 
-  /** Errors of the service function (invocation errors, not 4xx answers). */
-  metricErrors(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.function.metricErrors(options);
+  /** Breakers and the fault injector: read an item and conditional writes, no Scan, no Delete. */
+  private grantBreakerAccess(): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee: this.function,
+      actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      resourceArns: [this.platform.resilienceTableArn],
+    });
   }
 
-  /** Duration of the service function. */
-  metricDuration(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.function.metricDuration(options);
+  /** Its own configuration subtree, the shared one, and the platform's AppConfig environment. */
+  private grantConfigurationRead(configPath: string): void {
+    const stack = Stack.of(this);
+    const parameterArns = [`${configPath}/${this.serviceName}`, `${configPath}/shared`].flatMap(
+      (path) => {
+        const arn = stack.formatArn({
+          service: 'ssm',
+          resource: 'parameter',
+          resourceName: path.slice(1),
+        });
+        return [arn, `${arn}/*`];
+      },
+    );
+    iam.Grant.addToPrincipal({
+      grantee: this.function,
+      actions: ['ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParametersByPath'],
+      resourceArns: parameterArns,
+    });
+    const profiles = stack.formatArn({
+      service: 'appconfig',
+      resource: 'application',
+      resourceName: `${this.platform.appConfigApplicationId}/environment/${this.platform.appConfigEnvironmentId}/configuration/*`,
+    });
+    iam.Grant.addToPrincipal({
+      grantee: this.function,
+      actions: ['appconfig:StartConfigurationSession', 'appconfig:GetLatestConfiguration'],
+      resourceArns: [profiles],
+    });
+    for (const arn of parameterArns.filter((candidate) => candidate.endsWith('/*'))) {
+      acknowledgeWildcardResource(
+        this.role,
+        arn,
+        "Parameters under the service's own (or the shared) configuration path, which operators extend at run time.",
+      );
+    }
+    acknowledgeWildcardResource(
+      this.role,
+      profiles,
+      "Every configuration profile of the platform's AppConfig environment, and no other application.",
+    );
   }
 
-  /** The stack this service's resources live in. */
-  get stack(): Stack {
-    return Stack.of(this);
+  /**
+   * Its Cloud Map service and instance (function, base path, version, stage, weight), a
+   * permission for the platform's health control loop to probe it, and an alarm when it has no
+   * healthy instance.
+   */
+  private register(weight: number | undefined): {
+    service: servicediscovery.Service;
+    alarm: cloudwatch.Alarm;
+  } {
+    const namespace = servicediscovery.HttpNamespace.fromHttpNamespaceAttributes(
+      this,
+      'Namespace',
+      {
+        namespaceName: this.platform.namespaceName,
+        namespaceId: this.platform.namespaceId,
+        // Built from the ID (Cloud Map's ARN format) rather than read: nothing here uses it.
+        namespaceArn: Stack.of(this).formatArn({
+          service: 'servicediscovery',
+          resource: 'namespace',
+          resourceName: this.platform.namespaceId,
+        }),
+      },
+    );
+    const service = new servicediscovery.Service(this, 'Discovery', {
+      namespace,
+      name: this.serviceName,
+      description: `${this.serviceName} service`,
+      customHealthCheck: { failureThreshold: 1 },
+    });
+    service.registerNonIpInstance('Instance', {
+      instanceId: `${this.serviceName}-v${this.version}`,
+      customAttributes: {
+        functionName: this.function.functionName,
+        basePath: this.basePath,
+        version: this.version,
+        stage: this.platform.stage,
+        weight: String(weight ?? 100),
+      },
+    });
+    // A resource policy on this service's function, so the platform's role policy never changes.
+    this.function.addPermission('HealthProbe', {
+      principal: new iam.ArnPrincipal(this.platform.controlLoopRoleArn),
+      action: 'lambda:InvokeFunction',
+    });
+    const alarm = new cloudwatch.Alarm(this, 'NoHealthyInstance', {
+      alarmDescription: `${this.serviceName} has no healthy instance`,
+      metric: new cloudwatch.Metric({
+        namespace: this.platform.metricsNamespace,
+        metricName: 'HealthyInstances',
+        dimensionsMap: { service: this.serviceName },
+        statistic: 'Minimum',
+        period: Duration.minutes(1),
+      }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      evaluationPeriods: 2,
+      // No data means the control loop did not report: as alarming as no healthy instance.
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    });
+    return { service, alarm };
+  }
+
+  /** Its function and role under the platform's path, for `Microservice.fromServiceName`. */
+  private publish(): void {
+    const path = servicePublicationPath(
+      this.platform.platformName,
+      this.platform.stage,
+      this.serviceName,
+    );
+    new ssm.StringParameter(this, 'PublishedFunctionArn', {
+      parameterName: `${path}/function-arn`,
+      stringValue: this.function.functionArn,
+      description: `Function of the ${this.serviceName} service`,
+    });
+    new ssm.StringParameter(this, 'PublishedRoleArn', {
+      parameterName: `${path}/role-arn`,
+      stringValue: this.role.roleArn,
+      description: `Execution role of the ${this.serviceName} service`,
+    });
   }
 }

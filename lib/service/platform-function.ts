@@ -4,7 +4,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { MicroservicePlatform } from '../platform/microservice-platform';
+import type { IMicroservicePlatform } from '../platform/platform-attributes';
 import {
   BUNDLING,
   PLATFORM_BUNDLE_HANDLER,
@@ -13,7 +13,7 @@ import {
 } from './platform-bundles';
 
 export interface PlatformFunctionProps {
-  readonly platform: MicroservicePlatform;
+  readonly platform: IMicroservicePlatform;
   /**
    * Path of the handler's TypeScript entry file (it exports `handler`), bundled by esbuild at
    * synth: a service's own code. Give exactly one of `entry` and `bundle`.

@@ -8,7 +8,7 @@ import { readFileSync, statSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
-import { DemoPlatformStack } from '../../lib/demo/demo-platform-stack';
+import { addDemoStacks } from '../../examples/demo/demo-app';
 import { readCloudAssembly, resourcesOfType } from '../../localstack/platform/cloud-assembly';
 import { buildPlatformFunctions } from '../../scripts/build-functions';
 
@@ -18,8 +18,8 @@ export async function run(): Promise<string[]> {
   const outdir = mkdtempSync(path.join(tmpdir(), 'msa-bench-'));
   // The CLI turns asset metadata on; an in-process synth must ask for it.
   const app = new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true } });
-  new DemoPlatformStack(app, 'ServerlessMsaDemo', {
-    functionsRoot: path.resolve(__dirname, '..', '..', 'functions'),
+  addDemoStacks(app, {
+    servicesRoot: path.resolve(__dirname, '..', '..', 'functions', 'services'),
   });
   app.synth();
   const lines: string[] = [];

@@ -8,9 +8,17 @@ import { run as bundleSize } from './bundle-size.bench';
 import { run as circuitBreaker } from './circuit-breaker.bench';
 import { run as configDiscovery } from './config-discovery.bench';
 import { run as packageSize } from './package-size.bench';
+import { run as scale } from './scale.bench';
 
 async function main(): Promise<void> {
-  for (const bench of [packageSize, bundleSize, circuitBreaker, authorizer, configDiscovery]) {
+  for (const bench of [
+    packageSize,
+    bundleSize,
+    scale,
+    circuitBreaker,
+    authorizer,
+    configDiscovery,
+  ]) {
     for (const line of await bench()) console.log(line);
   }
 }

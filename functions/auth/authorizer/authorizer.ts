@@ -9,13 +9,17 @@ import { findHeader } from '../../runtime/observability/correlation';
 import type { Powertools } from '../../runtime/observability/powertools';
 import type { AuthorizerSettings } from './config';
 import { buildPolicy, type AuthorizerResult } from './policy';
+import { StaticRouteScopeSource, type RouteScopeSource } from './route-scope-source';
 import type { UsageKeyResolver } from './usage-keys';
 import { KeySourceUnavailable, TokenRejected, type TokenVerifier } from './verifier';
 
 export interface AuthorizerDeps {
   readonly settings: AuthorizerSettings;
   readonly verifier: TokenVerifier;
-  readonly rules: readonly RouteScopeRule[];
+  /** Fixed rules (tests, ROUTE_SCOPES); give this or `routeScopes`. */
+  readonly rules?: readonly RouteScopeRule[];
+  /** Where the rules are read at run time (SSM, below the platform's route-scopes path). */
+  readonly routeScopes?: RouteScopeSource;
   readonly usageKeys?: UsageKeyResolver;
   readonly powertools: Powertools;
 }
@@ -39,6 +43,7 @@ export function bearerToken(header: string | undefined): string | undefined {
  */
 export function createAuthorizer(deps: AuthorizerDeps) {
   const { logger, metrics } = deps.powertools;
+  const routeScopes = deps.routeScopes ?? new StaticRouteScopeSource(deps.rules ?? []);
 
   return async (event: APIGatewayRequestAuthorizerEvent): Promise<AuthorizerResult> => {
     try {
@@ -47,7 +52,13 @@ export function createAuthorizer(deps: AuthorizerDeps) {
       const ownIssuer = deps.settings.ownIssuer ?? resolveIssuer(event);
       const verified = await deps.verifier.verify(token, ownIssuer);
 
-      const rule = findRouteRule(deps.rules, event.httpMethod, event.resource);
+      let rules = await routeScopes.rules();
+      let rule = findRouteRule(rules, event.httpMethod, event.resource);
+      if (!rule) {
+        // A service deployed since the rules were read: read them again (rate-limited).
+        rules = await routeScopes.rulesAfterMiss();
+        rule = findRouteRule(rules, event.httpMethod, event.resource);
+      }
       const granted = new Set(verified.scopes);
       const allowed = rule !== undefined && ruleSatisfiedBy(rule, granted);
       if (!rule)
@@ -72,7 +83,7 @@ export function createAuthorizer(deps: AuthorizerDeps) {
       metrics.addMetric(allowed ? 'AuthorizerAllowed' : 'AuthorizerInsufficientScope', 'Count', 1);
       return {
         principalId: verified.sub,
-        policyDocument: buildPolicy(event.methodArn, deps.rules, verified.scopes, allowed),
+        policyDocument: buildPolicy(event.methodArn, rules, verified.scopes, allowed),
         context: {
           sub: verified.sub,
           clientId: verified.clientId,

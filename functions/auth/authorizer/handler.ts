@@ -1,10 +1,12 @@
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import type { APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
 import { parseRouteScopes } from '../../runtime/auth/route-scopes';
 import { createPowertools } from '../../runtime/observability/powertools';
 import { createAuthorizer } from './authorizer';
 import { authorizerSettingsFromEnv } from './config';
 import type { AuthorizerResult } from './policy';
+import { SsmRouteScopeSource } from './route-scope-source';
 import { SsmUsageKeyResolver } from './usage-keys';
 import { createTokenVerifier } from './verifier';
 
@@ -14,7 +16,11 @@ import { createTokenVerifier } from './verifier';
  *   `{ISSUER_URL}/.well-known/jwks.json`), ACCESS_TOKEN_AUDIENCE (default: the issuer);
  * - TRUSTED_ISSUERS: JSON `[{ issuer, jwksUri, audience?, clientIds?, scopeClaim?, requireTyp?,
  *   algorithms?, requiredClaims? }]`;
- * - ROUTE_SCOPES: JSON `[{ method, resource, scopes, match? }]` (see runtime/auth/route-scopes);
+ * - ROUTE_SCOPES_PATH: the SSM path below which every service keeps its route-scope rules, each
+ *   parameter a JSON `[{ method, resource, scopes, match? }]` (see runtime/auth/route-scopes),
+ *   read with Powertools Parameters and kept ROUTE_SCOPES_CACHE_SECONDS (60); an unknown route
+ *   reads them again at most every ROUTE_SCOPES_MISS_COOLDOWN_SECONDS (5);
+ * - ROUTE_SCOPES (optional): more rules of the same form, fixed in the environment;
  * - ALLOWED_ALGORITHMS (default `ES256,RS256`), CLOCK_TOLERANCE_SECONDS (30), MAX_TOKEN_LENGTH
  *   (8192), JWKS_COOLDOWN_SECONDS (30), JWKS_CACHE_MAX_AGE_SECONDS (600),
  *   VERIFIED_TOKEN_CACHE_ENTRIES (5000; 0 disables the verified-token cache);
@@ -32,10 +38,23 @@ export const handler = async (
     powertools = createPowertools('authorizer');
     const settings = authorizerSettingsFromEnv();
     const parameter = process.env.USAGE_PLAN_KEYS_PARAMETER;
+    const staticRules = parseRouteScopes(process.env.ROUTE_SCOPES);
+    const routeScopesPath = process.env.ROUTE_SCOPES_PATH;
+    const logger = powertools.logger;
     authorizer = createAuthorizer({
       settings,
       verifier: createTokenVerifier({ settings }),
-      rules: parseRouteScopes(process.env.ROUTE_SCOPES),
+      rules: staticRules,
+      routeScopes: routeScopesPath
+        ? new SsmRouteScopeSource({
+            provider: new SSMProvider(),
+            path: routeScopesPath,
+            maxAgeSeconds: seconds(process.env.ROUTE_SCOPES_CACHE_SECONDS, 60),
+            missCooldownMs: seconds(process.env.ROUTE_SCOPES_MISS_COOLDOWN_SECONDS, 5) * 1000,
+            staticRules,
+            onInvalid: (name) => logger.error('Invalid route-scope parameter left out', { name }),
+          })
+        : undefined,
       usageKeys: parameter ? new SsmUsageKeyResolver(new SSMClient({}), parameter) : undefined,
       powertools,
     });
@@ -43,3 +62,9 @@ export const handler = async (
   powertools?.logger.addContext(context);
   return authorizer(event);
 };
+
+function seconds(value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  if (!/^\d+$/.test(value)) throw new Error(`Expected whole seconds, got '${value}'`);
+  return Number(value);
+}

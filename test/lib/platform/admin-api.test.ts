@@ -203,23 +203,17 @@ describe('AdminApi', () => {
     expect(adminRoutes).toEqual(ADMIN_ROUTES.map(([m, r]) => `${m} ${r}`).sort());
   });
 
-  it('lists every admin route with scope platform/admin in the authorizer ROUTE_SCOPES', () => {
+  it('writes every admin route with scope platform/admin where the authorizer reads its rules', () => {
     const { resources } = withAuth();
-    const authorizers = Object.values(resources).filter(
-      (resource) =>
-        resource.Type === 'AWS::Lambda::Function' &&
-        (resource.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)
-          ?.Variables?.ROUTE_SCOPES !== undefined,
+    const parameters = Object.values(resources)
+      .filter((resource) => resource.Type === 'AWS::SSM::Parameter')
+      .map((resource) => resource.Properties as { Name: string; Value: string })
+      .filter((parameter) => parameter.Name.startsWith('/shop/prod/_platform/route-scopes/'));
+    expect(parameters.length).toBeGreaterThan(0);
+    const rules = parameters.flatMap(
+      (parameter) =>
+        JSON.parse(parameter.Value) as { method: string; resource: string; scopes: string[] }[],
     );
-    expect(authorizers).toHaveLength(1);
-    const raw = (authorizers[0].Properties.Environment as { Variables: Record<string, unknown> })
-      .Variables.ROUTE_SCOPES;
-    expect(typeof raw).toBe('string');
-    const rules = JSON.parse(raw as string) as {
-      method: string;
-      resource: string;
-      scopes: string[];
-    }[];
     for (const [method, resource] of ADMIN_ROUTES) {
       expect(rules).toContainEqual({ method, resource, scopes: ['platform/admin'] });
     }

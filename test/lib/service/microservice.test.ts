@@ -174,7 +174,7 @@ describe('Microservice', () => {
       const ownOrShared = (own: Microservice) => [
         [{ 'Fn::GetAtt': [id(own.table), 'Arn'] }],
         // The platform's resilience table (circuit state) is shared by design.
-        [{ 'Fn::GetAtt': [id(platform.resilience.table), 'Arn'] }],
+        { 'Fn::GetAtt': [id(platform.resilience.table), 'Arn'] },
       ];
       const pairs: [Microservice, Microservice][] = [
         [readingList, recommendations],
@@ -316,18 +316,50 @@ describe('Microservice', () => {
       }
     });
 
-    it('registers each protected route and its scopes with the authorization server', () => {
-      const { platform } = demo();
-      expect(
-        platform.authorizationServer!.protectedRoutes.filter((rule) =>
-          /^\/(reading-list|recommendations)(\/|$)/.test(rule.resource),
-        ),
-      ).toEqual([
+    it("writes each protected route and its scopes in the service's own route-scope parameter", () => {
+      const { platform, template } = demo();
+      const rules = (service: string) => {
+        const found = Object.values(template.findResources('AWS::SSM::Parameter')).find(
+          (parameter) =>
+            (parameter as Resource).Properties.Name ===
+            `/shop/dev/_platform/route-scopes/${service}/0`,
+        ) as Resource | undefined;
+        return JSON.parse(String(found?.Properties.Value ?? 'null'));
+      };
+      expect(rules('recommendations')).toEqual([
         { method: 'GET', resource: '/recommendations', scopes: ['recommendations/read'] },
+      ]);
+      expect(rules('reading-list')).toEqual([
         { method: 'GET', resource: '/reading-list', scopes: ['reading-list/read'] },
         { method: 'POST', resource: '/reading-list', scopes: ['reading-list/write'] },
         { method: 'DELETE', resource: '/reading-list/{bookId}', scopes: ['reading-list/write'] },
       ]);
+      // Nothing of the services in the platform's own rules (its stack never changes for them).
+      expect(
+        platform.authorizationServer!.protectedRoutes.filter((rule) =>
+          /^\/(reading-list|recommendations)(\/|$)/.test(rule.resource),
+        ),
+      ).toEqual([]);
+    });
+
+    it('splits many routes over several parameters, each within the 4 KB of a standard one', () => {
+      const { stack, platform } = newPlatform();
+      const svc = service(platform, 'Many', { serviceName: 'catalogue' });
+      for (let index = 0; index < 120; index++) {
+        svc.addRoute({ method: 'GET', path: `/items-${index}/{id}`, scopes: ['catalogue/read'] });
+      }
+      const chunks = Object.values(Template.fromStack(stack).findResources('AWS::SSM::Parameter'))
+        .map((parameter) => (parameter as Resource).Properties)
+        .filter((properties) =>
+          String(properties.Name).startsWith('/shop/dev/_platform/route-scopes/catalogue/'),
+        );
+      expect(chunks.length).toBeGreaterThan(1);
+      const rules = chunks.flatMap((properties) => {
+        expect(String(properties.Value).length).toBeLessThanOrEqual(4096);
+        return JSON.parse(String(properties.Value)) as { resource: string }[];
+      });
+      expect(rules).toHaveLength(120);
+      expect(new Set(rules.map((rule) => rule.resource)).size).toBe(120);
     });
 
     it('mounts every route without authorizer when the platform has no authorization server', () => {
@@ -343,7 +375,7 @@ describe('Microservice', () => {
       });
       const template = Template.fromStack(stack);
       template.resourceCountIs('AWS::ApiGateway::Authorizer', 0);
-      const all = methods(template);
+      const all = methods(template).filter((method) => method.route.includes('/orders'));
       expect(all.map((method) => method.route).sort()).toEqual([
         'GET /orders',
         'GET /orders/health',
@@ -387,7 +419,10 @@ describe('Microservice', () => {
       const { template, readingList, recommendations, id } = demo();
       for (const svc of [readingList, recommendations]) {
         const permissions = template.findResources('AWS::Lambda::Permission', {
-          Properties: { FunctionName: { 'Fn::GetAtt': [id(svc.function), 'Arn'] } },
+          Properties: {
+            FunctionName: { 'Fn::GetAtt': [id(svc.function), 'Arn'] },
+            Principal: 'apigateway.amazonaws.com',
+          },
         });
         expect(Object.keys(permissions), svc.serviceName).toHaveLength(1);
         const permission = Object.values(permissions)[0] as Resource;
@@ -415,7 +450,7 @@ describe('Microservice', () => {
       expect(
         Object.keys(
           template.findResources('AWS::Lambda::Permission', {
-            Properties: { FunctionName: functionArn },
+            Properties: { FunctionName: functionArn, Principal: 'apigateway.amazonaws.com' },
           }),
         ),
       ).toHaveLength(1);
@@ -638,17 +673,21 @@ describe('Microservice', () => {
         config: { 'page-size': '20', currency: 'EUR' },
       });
       const template = Template.fromStack(stack);
-      const parameters = Object.values(template.findResources('AWS::SSM::Parameter')).map(
-        (parameter) => parameter.Properties as { Name: string; Type: string; Value: string },
-      );
+      const parameters = Object.values(template.findResources('AWS::SSM::Parameter'))
+        .map((parameter) => parameter.Properties as { Name: string; Type: string; Value: string })
+        .filter((parameter) => parameter.Name.startsWith('/shop/dev/orders/'));
       expect(parameters.sort((a, b) => a.Name.localeCompare(b.Name))).toEqual([
         { Name: '/shop/dev/orders/currency', Type: 'String', Value: 'EUR' },
         { Name: '/shop/dev/orders/page-size', Type: 'String', Value: '20' },
       ]);
     });
 
-    it('creates no parameter without config', () => {
-      demo().template.resourceCountIs('AWS::SSM::Parameter', 0);
+    it('creates no configuration parameter without config', () => {
+      const names = Object.values(demo().template.findResources('AWS::SSM::Parameter')).map(
+        (parameter) => String((parameter as Resource).Properties.Name),
+      );
+      expect(names.length).toBeGreaterThan(0); // the platform's published attributes
+      expect(names.filter((name) => !name.startsWith('/shop/dev/_platform/'))).toEqual([]);
     });
 
     it('registers one Cloud Map instance with its weight (default 100)', () => {
@@ -674,14 +713,17 @@ describe('Microservice', () => {
   });
 
   describe('service names', () => {
-    it.each(['admin', 'oauth2', '.well-known'])('rejects the reserved name %j', (serviceName) => {
-      const { platform } = newPlatform();
-      expect(() => service(platform, 'Svc', { serviceName })).toThrow(
-        new RegExp(
-          `^serviceName must be .*not one of oauth2, admin, .well-known; got '${serviceName.replace('.', '\\.')}'$`,
-        ),
-      );
-    });
+    it.each(['admin', 'oauth2', '.well-known', 'auth', 'shared'])(
+      'rejects the reserved name %j',
+      (serviceName) => {
+        const { platform } = newPlatform();
+        expect(() => service(platform, 'Svc', { serviceName })).toThrow(
+          new RegExp(
+            `^serviceName must be .*not one of oauth2, admin, .well-known, auth, shared; got '${serviceName.replace('.', '\\.')}'$`,
+          ),
+        );
+      },
+    );
 
     it.each([
       '',

@@ -171,6 +171,31 @@ describe('authorizer: valid tokens and policy', () => {
     expect(allow).not.toContain(`${METHOD_ARN_BASE}/GET/reading-list`);
   });
 
+  it('reads the rules again when the route has none (a service deployed since), and allows it', async () => {
+    const s = settings();
+    const reads: string[] = [];
+    const authorize = createAuthorizer({
+      settings: s,
+      verifier: createTokenVerifier({
+        settings: s,
+        clock: () => T0,
+        fetch: (async () => Response.json(jwksOf(doc, T0))) as typeof fetch,
+      }),
+      // The cached read predates reading-list; the read after the miss has it.
+      routeScopes: {
+        rules: async () => (reads.push('cached'), RULES.slice(1)),
+        rulesAfterMiss: async () => (reads.push('fresh'), RULES),
+      },
+      powertools: powertools(),
+    });
+    const token = await sign(key, accessClaims({ scope: 'reading-list/read' }));
+    const result = await authorize(authorizerEvent(`Bearer ${token}`, 'GET', '/reading-list'));
+    expect(reads).toEqual(['cached', 'fresh']);
+    expect(statements(result.policyDocument, 'Allow')).toEqual([
+      `${METHOD_ARN_BASE}/GET/reading-list`,
+    ]);
+  });
+
   it('a token with no scopes gets a policy with no Allow at all', async () => {
     const h = harness({ [JWKS_URI]: jwksOf(doc, T0) });
     const token = await sign(key, accessClaims({ scope: '' }));

@@ -1,0 +1,65 @@
+import * as path from 'node:path';
+import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { type IMicroservice, Microservice, MicroservicePlatform } from '../../lib';
+
+export interface DemoServiceStackProps extends StackProps {
+  /** Folder of the demo services' handler sources (`functions/services`). */
+  readonly servicesRoot: string;
+  /** The platform's name and stage, as its stack published them. */
+  readonly platformName: string;
+  readonly stage: string;
+}
+
+/** The platform a service stack attaches to: found by name and stage, read at deploy time. */
+function lookupPlatform(scope: Construct, props: DemoServiceStackProps) {
+  return MicroservicePlatform.fromLookup(scope, 'Platform', {
+    platformName: props.platformName,
+    stage: props.stage,
+    removalPolicy: RemovalPolicy.DESTROY,
+  });
+}
+
+/** `recommendations`, deployed on its own. */
+export class RecommendationsStack extends Stack {
+  readonly service: Microservice;
+
+  constructor(scope: Construct, id: string, props: DemoServiceStackProps) {
+    super(scope, id, props);
+    this.service = new Microservice(this, 'Recommendations', {
+      platform: lookupPlatform(this, props),
+      serviceName: 'recommendations',
+      entry: path.join(props.servicesRoot, 'recommendations', 'handler.ts'),
+      routes: [{ method: 'GET', scopes: ['recommendations/read'] }],
+    });
+  }
+}
+
+/**
+ * `reading-list`, deployed on its own. It calls `recommendations` directly, found by name (what
+ * that service's stack published), so neither stack references the other's resources.
+ */
+export class ReadingListStack extends Stack {
+  readonly service: Microservice;
+  readonly recommendations: IMicroservice;
+
+  constructor(scope: Construct, id: string, props: DemoServiceStackProps) {
+    super(scope, id, props);
+    const platform = lookupPlatform(this, props);
+    this.service = new Microservice(this, 'ReadingList', {
+      platform,
+      serviceName: 'reading-list',
+      entry: path.join(props.servicesRoot, 'reading-list', 'handler.ts'),
+      config: { 'max-recommendations': '3' },
+      routes: [
+        { method: 'GET', scopes: ['reading-list/read'] },
+        { method: 'POST', scopes: ['reading-list/write'] },
+      ],
+    });
+    this.recommendations = Microservice.fromServiceName(this, 'Recommendations', {
+      platform,
+      serviceName: 'recommendations',
+    });
+    this.service.addServiceDependency(this.recommendations);
+  }
+}
