@@ -30,6 +30,24 @@ export interface InvocationResult {
   readonly functionError?: 'Unhandled';
 }
 
+/**
+ * Traces invocations as Lambda does with active tracing (the local platform's X-Ray stand-in,
+ * `tracing/local-tracing.ts`): the function's segment, and the daemon its SDK sends to.
+ */
+export interface InvocationTracer {
+  environmentFor(fn: TracedFunctionRef): Promise<Record<string, string>>;
+  beginInvocation(
+    fn: TracedFunctionRef,
+    incomingHeader?: string,
+  ): { readonly traceHeader: string; end(outcome: { failed: boolean; requestId: string }): void };
+}
+
+interface TracedFunctionRef {
+  readonly functionName: string;
+  readonly arn: string;
+  readonly serviceName: string;
+}
+
 interface Environment {
   readonly worker: Worker;
   busy: boolean;
@@ -48,10 +66,16 @@ export class LocalFunction {
   private readonly environments: Environment[] = [];
   private readonly pending = new Map<string, Pending>();
   private readonly waiters: ((environment: Environment) => void)[] = [];
+  private tracingEnvironment?: Record<string, string>;
 
   constructor(
     readonly definition: LocalFunctionDefinition,
-    private readonly options: { logDir: string; maxConcurrency?: number; echo?: boolean },
+    private readonly options: {
+      logDir: string;
+      maxConcurrency?: number;
+      echo?: boolean;
+      tracing?: InvocationTracer;
+    },
   ) {
     mkdirSync(options.logDir, { recursive: true });
   }
@@ -63,9 +87,11 @@ export class LocalFunction {
   async invoke(event: unknown, traceHeader?: string): Promise<InvocationResult> {
     const environment = await this.acquire();
     const id = randomUUID();
+    const requestId = randomUUID();
     const timeoutMs = this.definition.timeoutSeconds * 1000;
+    const segment = this.options.tracing?.beginInvocation(this.tracedRef, traceHeader);
     try {
-      return await new Promise<InvocationResult>((resolve) => {
+      const result = await new Promise<InvocationResult>((resolve) => {
         const timer = setTimeout(() => {
           this.pending.delete(id);
           this.discard(environment);
@@ -86,12 +112,14 @@ export class LocalFunction {
         environment.worker.postMessage({
           id,
           event,
-          requestId: randomUUID(),
+          requestId,
           deadline: Date.now() + timeoutMs,
-          traceHeader,
+          traceHeader: segment?.traceHeader ?? traceHeader,
           invokedFunctionArn: this.definition.arn,
         });
       });
+      segment?.end({ failed: result.functionError !== undefined, requestId });
+      return result;
     } finally {
       this.release(environment);
     }
@@ -117,7 +145,14 @@ export class LocalFunction {
     );
   }
 
+  private get tracedRef(): TracedFunctionRef {
+    const { functionName, arn, label } = this.definition;
+    return { functionName, arn, serviceName: label };
+  }
+
   private async acquire(): Promise<Environment> {
+    // The daemon address is known before the first environment starts.
+    this.tracingEnvironment ??= (await this.options.tracing?.environmentFor(this.tracedRef)) ?? {};
     const idle = this.environments.find((environment) => !environment.busy);
     if (idle) {
       idle.busy = true;
@@ -153,7 +188,7 @@ export class LocalFunction {
   private spawn(): Environment {
     const { definition } = this;
     const worker = new Worker(new URL('./lambda-worker.mjs', `file://${__dirname}/`), {
-      env: definition.environment,
+      env: { ...definition.environment, ...this.tracingEnvironment },
       stdout: true,
       stderr: true,
       workerData: {

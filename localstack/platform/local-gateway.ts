@@ -30,6 +30,20 @@ export interface LocalGatewayOptions {
   readonly functions: ReadonlyMap<string, LocalFunction>;
   /** Authorizers by logical ID. */
   readonly authorizers: ReadonlyMap<string, LocalRequestAuthorizer>;
+  /**
+   * Records a segment per request, as API Gateway does with X-Ray on the stage, and starts the
+   * trace the functions continue.
+   * @default - no segment; functions still get a new trace ID per request
+   */
+  readonly tracing?: RequestTracer;
+}
+
+/** The gateway's side of tracing (`tracing/local-tracing.ts`). */
+export interface RequestTracer {
+  beginRequest(
+    stageName: string,
+    request: { method: string; path: string; traceHeader?: string },
+  ): { readonly traceHeader: string; readonly traceId: string; end(status: number): void };
 }
 
 /**
@@ -89,6 +103,23 @@ export class LocalGateway {
         { 'retry-after': '1' },
       );
     }
+    // A client's well-formed X-Amzn-Trace-Id is continued, as API Gateway does; the answer names
+    // the trace, so a caller can look it up.
+    const segment = this.options.tracing?.beginRequest(
+      `${this.options.apiContext.apiId}/${this.options.apiContext.stage}`,
+      {
+        method,
+        path: pathOf(request.url),
+        traceHeader: singleHeader(request.headers['x-amzn-trace-id']),
+      },
+    );
+    if (segment) {
+      response.setHeader('x-amzn-trace-id', `Root=${segment.traceId}`);
+      response.once('finish', () => segment.end(response.statusCode));
+    }
+    const traceHeader =
+      segment?.traceHeader ??
+      `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomUUID().replace(/-/g, '').slice(0, 24)};Sampled=1`;
     const target = parseRequestTarget(request.url ?? '/');
     const refusal = target.ok ? hostProblem(request) : target.reason;
     if (refusal !== undefined || !target.ok) {
@@ -158,7 +189,11 @@ export class LocalGateway {
           requestId,
         );
       // The method ARN names the normalized path, as the policy's resources do.
-      const outcome = await authorizer.authorize(event, this.methodArn(method, target.path));
+      const outcome = await authorizer.authorize(
+        event,
+        this.methodArn(method, target.path),
+        traceHeader,
+      );
       switch (outcome.kind) {
         case 'unauthorized':
           return this.gatewayError(
@@ -204,7 +239,6 @@ export class LocalGateway {
         requestId,
         500,
       );
-    const traceHeader = `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomUUID().replace(/-/g, '').slice(0, 24)};Sampled=1`;
     const result = await targetFunction.invoke(event, traceHeader);
     this.sendProxyResult(
       response,
@@ -269,6 +303,10 @@ export class LocalGateway {
     const { accountId, apiId, stage } = this.options!.apiContext;
     return `arn:aws:execute-api:${this.options!.region}:${accountId}:${apiId}/${stage}/${method}${path}`;
   }
+}
+
+function singleHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }
 
 /** The path of a request target, never its query (which may carry a secret). */

@@ -31,6 +31,8 @@ import {
 } from './state-lock';
 import { runTriggers } from './triggers';
 import { readRestApis, type RestApiModel } from './rest-api-model';
+import { startPlatformTracing } from './tracing/platform-tracing';
+import type { LocalTracing } from './tracing/local-tracing';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 
@@ -85,6 +87,8 @@ export interface RunningPlatform {
   readonly region: string;
   readonly stage: string;
   readonly logDir: string;
+  /** The local Zipkin (UI at `/zipkin/`); undefined when tracing was left out. */
+  readonly zipkinUrl?: string;
   readonly functions: ReadonlyMap<string, LocalFunction>;
   readonly provisioned: readonly ProvisionedResource[];
   stop(): Promise<void>;
@@ -171,6 +175,10 @@ export async function startLocalPlatform(
         `${options.cloudAssemblyDir ? 'skipped, running' : `${plural(found.length, 'stack')} in`} ${displayPath(dir)}`,
     );
     if (stacks.length === 0) throw new LocalPlatformError(`No stack in ${assemblyDir}`);
+
+    // Zipkin (a JVM) starts now and runs beside the phases below; functions send to the collector.
+    const tracing = startPlatformTracing({ logDir, onProgress: progress });
+    stoppers.push(() => tracing.stop());
 
     const endpoint = options.awsEndpoint ?? process.env.AWS_ENDPOINT_URL;
     if (!endpoint && !embeddedEmulatorInstalled()) {
@@ -262,6 +270,7 @@ export async function startLocalPlatform(
               appConfigDataEndpoint,
               logDir,
               echo: options.echoLogs ?? true,
+              tracing: tracing.collector,
               rewrite: (value) =>
                 apiUrls.reduce((text, url) => text.split(url).join(baseUrl), value),
             });
@@ -309,7 +318,9 @@ export async function startLocalPlatform(
           if (fn)
             authorizers.set(
               authorizerId,
-              new LocalRequestAuthorizer(definition, (event) => fn.invoke(event)),
+              new LocalRequestAuthorizer(definition, (event, traceHeader) =>
+                fn.invoke(event, traceHeader),
+              ),
             );
         }
         gateway.serve({
@@ -322,6 +333,7 @@ export async function startLocalPlatform(
           region,
           functions,
           authorizers,
+          tracing: tracing.collector,
         });
       },
       () => `${plural(api.routes.length, 'route')} of ${api.logicalId}, stage ${api.stageName}`,
@@ -360,6 +372,7 @@ export async function startLocalPlatform(
       logDir,
       functions: functionsByName,
       provisioned,
+      zipkinUrl: await tracing.zipkinUrl,
       stop,
     };
     writePlatformFile(stateDir, platform, clients);
@@ -396,6 +409,7 @@ export function writePlatformFile(
     baseUrl: platform.baseUrl,
     awsEndpoint: platform.awsEndpoint,
     lambdaEndpoint: platform.lambdaEndpoint,
+    ...(platform.zipkinUrl ? { zipkinUrl: platform.zipkinUrl } : {}),
     operatorAccessKeyId: LOCAL_OPERATOR_ACCESS_KEY_ID,
     region: platform.region,
     stage: platform.stage,
@@ -431,6 +445,8 @@ function localFunction(
     appConfigDataEndpoint: string;
     logDir: string;
     echo: boolean;
+    /** The X-Ray stand-in; without it the functions' Tracer stays off. */
+    tracing?: LocalTracing;
     rewrite: (value: string) => string;
   },
 ): LocalFunction | undefined {
@@ -471,7 +487,7 @@ function localFunction(
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memorySize),
     AWS_LAMBDA_LOG_GROUP_NAME: logGroupName,
     LAMBDA_TASK_ROOT: path.join(stack.assemblyDir, assetPath),
-    // No X-Ray daemon locally: the Tracer stays off rather than failing calls.
+    // Off unless the local X-Ray stand-in runs: it then adds its daemon address and turns it on.
     POWERTOOLS_TRACE_ENABLED: 'false',
     AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
     SERVERLESS_MSA_LOCAL: 'true',
@@ -490,7 +506,7 @@ function localFunction(
       logGroupName,
       label: templateEnvironment.POWERTOOLS_SERVICE_NAME ?? logicalId,
     },
-    { logDir: settings.logDir, echo: settings.echo },
+    { logDir: settings.logDir, echo: settings.echo, tracing: settings.tracing },
   );
 }
 

@@ -39,29 +39,39 @@ export class LocalRequestAuthorizer {
 
   constructor(
     private readonly definition: AuthorizerDefinition,
-    private readonly invoke: (event: APIGatewayRequestAuthorizerEvent) => Promise<InvocationResult>,
+    private readonly invoke: (
+      event: APIGatewayRequestAuthorizerEvent,
+      traceHeader?: string,
+    ) => Promise<InvocationResult>,
     private readonly now: () => number = Date.now,
   ) {}
 
-  async authorize(event: APIGatewayProxyEvent, methodArn: string): Promise<AuthorizerOutcome> {
+  async authorize(
+    event: APIGatewayProxyEvent,
+    methodArn: string,
+    traceHeader?: string,
+  ): Promise<AuthorizerOutcome> {
     const identity = this.identityValue(event);
     if (identity === undefined) return { kind: 'unauthorized' };
     let result = this.cache.get(identity);
     if (!result || result.expiresAt <= this.now()) {
-      const invocation = await this.invoke({
-        type: 'REQUEST',
-        methodArn,
-        resource: event.resource,
-        path: event.path,
-        httpMethod: event.httpMethod,
-        headers: event.headers,
-        multiValueHeaders: event.multiValueHeaders,
-        queryStringParameters: event.queryStringParameters,
-        multiValueQueryStringParameters: event.multiValueQueryStringParameters,
-        pathParameters: event.pathParameters,
-        stageVariables: event.stageVariables,
-        requestContext: event.requestContext,
-      } as APIGatewayRequestAuthorizerEvent);
+      const invocation = await this.invoke(
+        {
+          type: 'REQUEST',
+          methodArn,
+          resource: event.resource,
+          path: event.path,
+          httpMethod: event.httpMethod,
+          headers: event.headers,
+          multiValueHeaders: event.multiValueHeaders,
+          queryStringParameters: event.queryStringParameters,
+          multiValueQueryStringParameters: event.multiValueQueryStringParameters,
+          pathParameters: event.pathParameters,
+          stageVariables: event.stageVariables,
+          requestContext: event.requestContext,
+        } as APIGatewayRequestAuthorizerEvent,
+        traceHeader,
+      );
       if (invocation.functionError) {
         const message = (invocation.payload as { errorMessage?: string } | null)?.errorMessage;
         return message === 'Unauthorized'

@@ -1,0 +1,151 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
+import * as path from 'node:path';
+import { freePort } from '../ports';
+
+const ZIPKIN_DIR = path.resolve(__dirname, '..', '..', 'observability', 'zipkin');
+const ZIPKIN_JAR = path.join(ZIPKIN_DIR, 'target', 'zipkin-server.jar');
+
+/** A running local Zipkin server. */
+export interface ZipkinServer {
+  /** `http://127.0.0.1:<port>`: the UI at `/zipkin/`, the API at `/api/v2/`. */
+  readonly url: string;
+  /** The process that holds the JVM (its parent). */
+  readonly pid: number;
+  stop(): Promise<void>;
+}
+
+export interface ZipkinServerOptions {
+  /** Where the server's own log goes. */
+  readonly logFile: string;
+  /** @default 0 (a free port) */
+  readonly port?: number;
+  /** @default 60000 */
+  readonly timeoutMs?: number;
+}
+
+/** Why Zipkin cannot run here, or undefined when it can (Java, and Maven or a fetched jar). */
+export function zipkinUnavailable(): string | undefined {
+  if (!commandExists('java')) return 'no java on PATH (install a JDK 17+)';
+  if (!zipkinInstalled() && !commandExists('mvn'))
+    return 'no mvn on PATH to fetch it (install Maven)';
+  return undefined;
+}
+
+/** Whether `localstack/observability/zipkin/setup.sh` has fetched the server. */
+export function zipkinInstalled(): boolean {
+  return existsSync(ZIPKIN_JAR);
+}
+
+/** Fetches the server with the project's set-up script (Maven Central once, then ~/.m2). */
+export async function installZipkin(): Promise<void> {
+  const setup = spawn('bash', [path.join(ZIPKIN_DIR, 'setup.sh')], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-4000);
+  };
+  setup.stdout?.on('data', keep);
+  setup.stderr?.on('data', keep);
+  const code = await new Promise<number | null>((resolve) => {
+    setup.once('error', () => resolve(-1));
+    setup.once('close', resolve);
+  });
+  if (code !== 0 || !zipkinInstalled()) {
+    throw new Error(
+      `fetching Zipkin failed (bash localstack/observability/zipkin/setup.sh): ${output.trim().split('\n').slice(-3).join(' ')}`,
+    );
+  }
+}
+
+/**
+ * Starts io.zipkin:zipkin-server (in-memory storage) with `java -jar`, bound to 127.0.0.1 only:
+ * Armeria's port list replaces Zipkin's default (every interface on QUERY_PORT) with one entry
+ * that names the address. A small heap and the client compiler keep it light; it is a
+ * development viewer, not a store. Resolves once `/health` answers 200.
+ */
+export async function startZipkinServer(options: ZipkinServerOptions): Promise<ZipkinServer> {
+  if (!zipkinInstalled()) await installZipkin();
+  const port = options.port || (await freePort());
+  mkdirSync(path.dirname(options.logFile), { recursive: true });
+  const log = createWriteStream(options.logFile, { flags: 'a' });
+  // A shell holds Zipkin's lifetime to this process: when its standard input closes (stop(), or
+  // this process dying in any way) it stops the JVM, so no server outlives its platform.
+  const child = spawn(
+    'sh',
+    [
+      '-c',
+      'java "$@" & jvm=$!; trap \'kill $jvm 2>/dev/null\' TERM; read _ignored; kill $jvm 2>/dev/null; wait $jvm',
+      'zipkin',
+      '-Xms32m',
+      '-Xmx160m',
+      '-Xss512k',
+      '-XX:+UseSerialGC',
+      '-XX:TieredStopAtLevel=1',
+      '-Djava.awt.headless=true',
+      '-jar',
+      ZIPKIN_JAR,
+    ],
+    {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        ...(process.env.JAVA_HOME ? { JAVA_HOME: process.env.JAVA_HOME } : {}),
+        STORAGE_TYPE: 'mem',
+        MEM_MAX_SPANS: '100000',
+        ARMERIA_PORTS_0_IP: '127.0.0.1',
+        ARMERIA_PORTS_0_PORT: String(port),
+        ARMERIA_PORTS_0_PROTOCOLS_0: 'http',
+        // Self-tracing and the collectors this platform does not use stay off.
+        SELF_TRACING_ENABLED: 'false',
+        COLLECTOR_SCRIBE_ENABLED: 'false',
+        COLLECTOR_RABBITMQ_ENABLED: 'false',
+        COLLECTOR_KAFKA_ENABLED: 'false',
+        COLLECTOR_ACTIVEMQ_ENABLED: 'false',
+      },
+    },
+  );
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  const url = `http://127.0.0.1:${port}`;
+  let exited: number | null | undefined;
+  child.once('exit', (code) => {
+    exited = code;
+  });
+  const stop = async () => {
+    if (exited !== undefined) return;
+    const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.stdin?.end();
+    const forced = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await gone;
+    clearTimeout(forced);
+    log.end();
+  };
+  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+  while (Date.now() < deadline) {
+    if (exited !== undefined) {
+      throw new Error(`Zipkin exited with code ${exited} (see ${options.logFile})`);
+    }
+    if (await healthy(url)) return { url, pid: child.pid!, stop };
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  await stop();
+  throw new Error(
+    `Zipkin was not ready within ${options.timeoutMs ?? 60_000} ms (see ${options.logFile})`,
+  );
+}
+
+async function healthy(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1000) });
+    await response.arrayBuffer();
+    return response.ok;
+  } catch {
+    return false;
+  }
+}
+
+function commandExists(command: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+}
