@@ -66,6 +66,8 @@ export class LocalFunction {
   private readonly environments: Environment[] = [];
   private readonly pending = new Map<string, Pending>();
   private readonly waiters: ((environment: Environment) => void)[] = [];
+  /** Told of every line written to the log (the local platform's subscription filter). */
+  onLogLine?: (line: string) => void;
   private tracingEnvironment?: Record<string, string>;
 
   constructor(
@@ -241,6 +243,7 @@ export class LocalFunction {
   /** The local "log group": one file per function, plus the console with a prefix. */
   private writeLog(line: string): void {
     appendFileSync(this.logFile, `${line}\n`);
+    this.onLogLine?.(line);
     if (this.options.echo) process.stdout.write(`[${this.definition.label}] ${line}\n`);
   }
 }

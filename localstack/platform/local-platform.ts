@@ -30,6 +30,7 @@ import {
   type StateLock,
 } from './state-lock';
 import { runTriggers } from './triggers';
+import { CentralLogs, platformNameOf } from './observability/central-logs';
 import { readRestApis, type RestApiModel } from './rest-api-model';
 import { startPlatformTracing } from './tracing/platform-tracing';
 import type { LocalTracing } from './tracing/local-tracing';
@@ -72,6 +73,11 @@ export interface LocalPlatformOptions {
    * @default - nothing is reported
    */
   readonly onProgress?: ProgressListener;
+  /**
+   * Run a local OpenSearch node fed by the log shipper (needs Java 17+; Maven to build it once).
+   * @default true
+   */
+  readonly centralLogs?: boolean;
 }
 
 export interface PlatformClient {
@@ -87,6 +93,8 @@ export interface RunningPlatform {
   readonly region: string;
   readonly stage: string;
   readonly logDir: string;
+  /** The local OpenSearch node holding every function's logs; undefined when left out. */
+  readonly openSearchUrl?: string;
   /** The local Zipkin (UI at `/zipkin/`); undefined when tracing was left out. */
   readonly zipkinUrl?: string;
   readonly functions: ReadonlyMap<string, LocalFunction>;
@@ -163,6 +171,15 @@ export async function startLocalPlatform(
       (previous) =>
         `${displayPath(stateDir)} locked${previous ? `; last run's logs moved to ${displayPath(previous)}` : ''}`,
     );
+
+    // OpenSearch (a JVM) starts now, beside the phases below; lines logged before it is ready wait.
+    const centralLogs = new CentralLogs({
+      home: path.join(stateDir, 'opensearch'),
+      logDir,
+      enabled: options.centralLogs,
+      onProgress: progress,
+    });
+    stoppers.push(() => centralLogs.stop());
 
     const { assemblyDir, stacks } = await phase(
       progress,
@@ -277,6 +294,12 @@ export async function startLocalPlatform(
             if (!local) continue;
             functionsByLogicalId.set(logicalId, local);
             functionsByName.set(local.definition.functionName, local);
+            local.onLogLine = (line) =>
+              centralLogs.lineLogged(
+                local.definition.logGroupName,
+                `local/${local.definition.functionName}`,
+                line,
+              );
             const role = resource.Properties?.Role as
               { 'Fn::GetAtt'?: [string, string] } | undefined;
             callers.set(local.definition.environment.AWS_ACCESS_KEY_ID, {
@@ -363,6 +386,23 @@ export async function startLocalPlatform(
         `${plural(triggers, 'trigger')} run, ${plural(clients.length, 'demo client')}, ${plural(schedules, 'schedule')}`,
     );
 
+    const logs = await phase(
+      progress,
+      'central logs',
+      () =>
+        centralLogs.connect({
+          platformName: platformNameOf(functionsByName.values()),
+          region,
+          awsEndpoint: emulator.endpoint,
+          credentials: clientSettings.credentials,
+          environment: QUIET_SDK,
+        }),
+      (status) =>
+        status.url
+          ? `OpenSearch at ${status.url}, fed by the log shipper`
+          : `left out: ${status.reason}`,
+    );
+
     const platform: RunningPlatform = {
       baseUrl,
       awsEndpoint: emulator.endpoint,
@@ -371,6 +411,7 @@ export async function startLocalPlatform(
       stage: api.stageName,
       logDir,
       functions: functionsByName,
+      openSearchUrl: logs.url,
       provisioned,
       zipkinUrl: await tracing.zipkinUrl,
       stop,
@@ -409,6 +450,7 @@ export function writePlatformFile(
     baseUrl: platform.baseUrl,
     awsEndpoint: platform.awsEndpoint,
     lambdaEndpoint: platform.lambdaEndpoint,
+    ...(platform.openSearchUrl ? { openSearchUrl: platform.openSearchUrl } : {}),
     ...(platform.zipkinUrl ? { zipkinUrl: platform.zipkinUrl } : {}),
     operatorAccessKeyId: LOCAL_OPERATOR_ACCESS_KEY_ID,
     region: platform.region,

@@ -10,7 +10,7 @@ import { displayPath } from './state-lock';
  * (use a running emulator such as LocalStack), LOCAL_CLOUD_ASSEMBLY (run an already synthesized
  * cdk.out instead of synthesizing), LOCAL_STATE_DIR (where logs and platform.json go; default
  * .local), LOCAL_KEEP_LOGS (earlier runs' log folders kept; default 5), LOCAL_QUIET=1 (do not
- * echo function logs).
+ * echo function logs), LOCAL_OPENSEARCH=0 (no local OpenSearch node: central logs left out).
  */
 async function main(): Promise<void> {
   const started = Date.now();
@@ -28,6 +28,7 @@ async function main(): Promise<void> {
     echoLogs: process.env.LOCAL_QUIET !== '1',
     stateDir,
     keepLogRuns: keptLogRuns(process.env.LOCAL_KEEP_LOGS),
+    centralLogs: process.env.LOCAL_OPENSEARCH !== '0',
     // The heading waits for the first phase: a refused start prints its one line and nothing else.
     onProgress: (finished) => {
       if (phases++ === 0) process.stdout.write('Starting the local platform, phase by phase:\n');
@@ -51,6 +52,9 @@ async function main(): Promise<void> {
       `AWS API emulator: ${platform.awsEndpoint}`,
       `Lambda API:       ${platform.lambdaEndpoint}`,
       `Function logs:    ${displayPath(platform.logDir)}/`,
+      ...(platform.openSearchUrl
+        ? [`Central logs:     ${platform.openSearchUrl} (npm run logs -- --help)`]
+        : []),
       `Started in ${((Date.now() - started) / 1000).toFixed(1)} s`,
       `Platform ready at ${platform.baseUrl}`,
       '',
