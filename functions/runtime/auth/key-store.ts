@@ -5,6 +5,7 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { AUTH_ENV } from '../contract/environment';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
 import { z } from 'zod';
 
@@ -148,17 +149,15 @@ export class InMemoryKeyStore implements KeyStore {
 
 /** SIGNING_KEYS_PARAMETER (SSM) wins over SIGNING_KEYS_SECRET_ID (Secrets Manager). */
 export function keyStoreFromEnv(env: NodeJS.ProcessEnv = process.env): KeyStore {
-  if (env.SIGNING_KEYS_PARAMETER) {
-    return new SsmKeyStore(
-      new SSMClient({}),
-      env.SIGNING_KEYS_PARAMETER,
-      env.SIGNING_KEYS_KMS_KEY_ID,
-    );
+  const parameter = env[AUTH_ENV.signingKeysParameter];
+  const secretId = env[AUTH_ENV.signingKeysSecretId];
+  if (parameter) {
+    return new SsmKeyStore(new SSMClient({}), parameter, env[AUTH_ENV.signingKeysKmsKeyId]);
   }
-  if (env.SIGNING_KEYS_SECRET_ID) {
-    return new SecretsManagerKeyStore(new SecretsManagerClient({}), env.SIGNING_KEYS_SECRET_ID);
+  if (secretId) {
+    return new SecretsManagerKeyStore(new SecretsManagerClient({}), secretId);
   }
-  throw new Error('Set SIGNING_KEYS_PARAMETER or SIGNING_KEYS_SECRET_ID');
+  throw new Error(`Set ${AUTH_ENV.signingKeysParameter} or ${AUTH_ENV.signingKeysSecretId}`);
 }
 
 /**

@@ -1,9 +1,14 @@
 import { z } from 'zod';
+import {
+  MAX_SCOPES_PER_RULE,
+  ROUTE_SCOPE_MATCHES,
+  ROUTE_SCOPE_METHODS,
+} from '../contract/route-scopes';
 import { isScopeToken } from './scopes';
 
 /**
  * The route-scope policy shared by the authorizer (which turns it into an IAM policy) and the
- * platform constructs (which write it into the authorizer's ROUTE_SCOPES environment variable).
+ * platform constructs (which write it where the authorizer reads it: see contract/route-scopes).
  *
  * ```json
  * [
@@ -24,7 +29,7 @@ export const RouteScopeRuleSchema = z.object({
   method: z
     .string()
     .transform((value) => value.toUpperCase())
-    .pipe(z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'ANY'])),
+    .pipe(z.enum(ROUTE_SCOPE_METHODS)),
   resource: z
     .string()
     .min(1)
@@ -33,8 +38,8 @@ export const RouteScopeRuleSchema = z.object({
       /^\/[A-Za-z0-9._~\-{}+/:@!$&'()*,;=%]*$/,
       'resource must be an API Gateway resource template',
     ),
-  scopes: z.array(z.string().refine(isScopeToken, 'not a scope-token')).max(50),
-  match: z.enum(['all-of', 'any-of']).default('all-of'),
+  scopes: z.array(z.string().refine(isScopeToken, 'not a scope-token')).max(MAX_SCOPES_PER_RULE),
+  match: z.enum(ROUTE_SCOPE_MATCHES).default('all-of'),
 });
 export type RouteScopeRule = z.infer<typeof RouteScopeRuleSchema>;
 export type RouteScopeRuleInput = z.input<typeof RouteScopeRuleSchema>;

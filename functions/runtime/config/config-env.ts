@@ -1,13 +1,8 @@
+import { CONFIG_ENV } from '../contract/environment';
 import { ConfigReader, type ConfigReaderOptions } from './config-reader';
 
-/** The environment variables the `Microservice` construct sets for the reader. */
-export const CONFIG_ENV = {
-  servicePath: 'CONFIG_SERVICE_PATH',
-  sharedPath: 'CONFIG_SHARED_PATH',
-  application: 'APPCONFIG_APPLICATION',
-  environment: 'APPCONFIG_ENVIRONMENT',
-  maxAgeSeconds: 'CONFIG_MAX_AGE_SECONDS',
-} as const;
+/** The environment variables the `Microservice` construct sets for the reader (see contract). */
+export { CONFIG_ENV };
 
 /**
  * A reader configured from the function's environment: `CONFIG_SERVICE_PATH` and

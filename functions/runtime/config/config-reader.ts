@@ -1,3 +1,5 @@
+import { CONFIG_MAX_AGE_SECONDS_DEFAULT } from '../contract/environment';
+import { SERVICE_METRICS } from '../contract/metrics';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import { AppConfigProvider } from '@aws-lambda-powertools/parameters/appconfig';
 import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
@@ -117,7 +119,7 @@ export class ConfigReader {
   private rejected = 0;
 
   constructor(private readonly options: ConfigReaderOptions) {
-    const maxAgeSeconds = options.maxAgeSeconds ?? 30;
+    const maxAgeSeconds = options.maxAgeSeconds ?? CONFIG_MAX_AGE_SECONDS_DEFAULT;
     if (!Number.isFinite(maxAgeSeconds) || maxAgeSeconds < 0) {
       throw new RangeError(`maxAgeSeconds must be a number >= 0, got ${maxAgeSeconds}`);
     }
@@ -304,7 +306,7 @@ export class ConfigReader {
       source: label,
       problem,
     });
-    this.options.metrics?.addMetric('ConfigRejected', MetricUnit.Count, 1);
+    this.options.metrics?.addMetric(SERVICE_METRICS.configRejected, MetricUnit.Count, 1);
   }
 
   private requireAppConfig(profile: string): { application: string; environment: string } {

@@ -3,6 +3,8 @@ import {
   DiscoverInstancesCommand,
   type ServiceDiscoveryClient,
 } from '@aws-sdk/client-servicediscovery';
+import { DISCOVERY_ENV } from '../contract/environment';
+import { METRIC_DIMENSIONS, SERVICE_METRICS } from '../contract/metrics';
 import { toServiceInstance, type ServiceInstance } from './instance';
 import { createServiceDiscoveryClient } from './sdk-client';
 import { weightedChoice } from './weighted-choice';
@@ -236,8 +238,8 @@ export class DiscoveryClient {
     });
     if (this.options.metrics) {
       const single = this.options.metrics.singleMetric();
-      single.addDimension('targetService', event.service);
-      single.addMetric('DiscoveryStaleAnswers', MetricUnit.Count, 1);
+      single.addDimension(METRIC_DIMENSIONS.targetService, event.service);
+      single.addMetric(SERVICE_METRICS.discoveryStaleAnswers, MetricUnit.Count, 1);
     }
     this.options.onStaleAnswer?.(event);
   }
@@ -252,9 +254,9 @@ export function discoveryClientFromEnv(
   env: NodeJS.ProcessEnv = process.env,
   options: Omit<DiscoveryClientOptions, 'namespace'> = {},
 ): DiscoveryClient {
-  const namespace = env.SERVICE_DISCOVERY_NAMESPACE;
+  const namespace = env[DISCOVERY_ENV.namespace];
   if (!namespace) {
-    throw new Error('SERVICE_DISCOVERY_NAMESPACE is not set: no Cloud Map namespace to look in');
+    throw new Error(`${DISCOVERY_ENV.namespace} is not set: no Cloud Map namespace to look in`);
   }
   return new DiscoveryClient({
     client: createServiceDiscoveryClient(env),

@@ -1,6 +1,8 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
+import { PLATFORM_ENV } from '../contract/environment';
+import { DEFAULT_METRICS_NAMESPACE } from '../contract/metrics';
 
 export interface Powertools {
   readonly logger: Logger;
@@ -10,17 +12,20 @@ export interface Powertools {
 
 /**
  * One Logger, Tracer and Metrics per function, named after the service. Their settings come from
- * the POWERTOOLS_* environment the `Microservice` construct sets (service name, namespace, log
- * level), so a handler never hard-codes them.
+ * the POWERTOOLS_* environment the constructs set (service name, namespace, log level), so a
+ * handler never hard-codes them.
  */
-export function createPowertools(defaultServiceName: string): Powertools {
-  const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? defaultServiceName;
+export function createPowertools(
+  defaultServiceName: string,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Powertools {
+  const serviceName = env[PLATFORM_ENV.powertoolsServiceName] || defaultServiceName;
   return {
     logger: new Logger({ serviceName }),
     tracer: new Tracer({ serviceName }),
     metrics: new Metrics({
       serviceName,
-      namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'ServerlessMsa',
+      namespace: env[PLATFORM_ENV.powertoolsMetricsNamespace] || DEFAULT_METRICS_NAMESPACE,
     }),
   };
 }

@@ -1,53 +1,32 @@
-import type { CircuitBreakerOptions } from './options';
-
-type Tunable = Pick<
-  CircuitBreakerOptions,
-  | 'failureRateThreshold'
-  | 'minimumCalls'
-  | 'windowMs'
-  | 'consecutiveFailures'
-  | 'slowCallThresholdMs'
-  | 'callTimeoutMs'
-  | 'openDurationMs'
-  | 'maxOpenDurationMs'
-  | 'halfOpenMaxProbes'
-  | 'halfOpenSuccesses'
-  | 'probeLeaseMs'
-  | 'stateCacheMs'
->;
-
-/** Environment variable → option. The `Microservice` construct writes these from platform props. */
-const VARIABLES: Record<string, keyof Tunable> = {
-  CIRCUIT_FAILURE_RATE_THRESHOLD: 'failureRateThreshold',
-  CIRCUIT_MINIMUM_CALLS: 'minimumCalls',
-  CIRCUIT_WINDOW_MS: 'windowMs',
-  CIRCUIT_CONSECUTIVE_FAILURES: 'consecutiveFailures',
-  CIRCUIT_SLOW_CALL_MS: 'slowCallThresholdMs',
-  CIRCUIT_CALL_TIMEOUT_MS: 'callTimeoutMs',
-  CIRCUIT_OPEN_DURATION_MS: 'openDurationMs',
-  CIRCUIT_MAX_OPEN_DURATION_MS: 'maxOpenDurationMs',
-  CIRCUIT_HALF_OPEN_PROBES: 'halfOpenMaxProbes',
-  CIRCUIT_HALF_OPEN_SUCCESSES: 'halfOpenSuccesses',
-  CIRCUIT_PROBE_LEASE_MS: 'probeLeaseMs',
-  CIRCUIT_STATE_CACHE_MS: 'stateCacheMs',
-};
+import {
+  BREAKER_SETTING_NAMES,
+  BREAKER_SETTINGS,
+  breakerSettingProblem,
+  type BreakerSettingValues,
+} from '../contract/breaker';
 
 /**
- * Breaker settings from the environment. A value that is not a finite non-negative number is a
+ * Breaker settings from the environment the platform set (see contract/breaker: one name per
+ * setting, `CIRCUIT_` + its name in upper snake case). A value the contract refuses is a
  * deployment mistake: it fails at cold start with the variable's name, not later per call.
  */
-export function breakerSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<Tunable> {
-  const settings: Partial<Record<keyof Tunable, number>> = {};
-  for (const [variable, option] of Object.entries(VARIABLES)) {
-    const raw = env[variable];
+export function breakerSettingsFromEnv(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): BreakerSettingValues {
+  const settings: BreakerSettingValues = {};
+  for (const name of BREAKER_SETTING_NAMES) {
+    const { variable } = BREAKER_SETTINGS[name];
+    const raw = env[variable]?.trim();
     if (raw === undefined || raw === '') continue;
     const value = Number(raw);
-    if (!Number.isFinite(value) || value < 0) {
-      throw new Error(`${variable} must be a non-negative number, got '${raw}'`);
-    }
-    settings[option] = value;
+    const problem = breakerSettingProblem(name, value);
+    if (problem) throw new Error(`${variable}: ${problem}, got '${raw}'`);
+    settings[name] = value;
   }
   return settings;
 }
 
-export const BREAKER_ENVIRONMENT_VARIABLES = Object.keys(VARIABLES);
+/** The variables `breakerSettingsFromEnv` reads. */
+export const BREAKER_ENVIRONMENT_VARIABLES = BREAKER_SETTING_NAMES.map(
+  (name) => BREAKER_SETTINGS[name].variable,
+);

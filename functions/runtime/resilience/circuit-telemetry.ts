@@ -2,6 +2,7 @@ import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { BreakerLogger } from './options';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { TransitionEvent } from './transitions';
+import { CIRCUIT_METRICS, METRIC_DIMENSIONS } from '../contract/metrics';
 
 export interface CircuitCounts {
   calls: number;
@@ -16,17 +17,7 @@ export interface CircuitCounts {
   localDecisions: number;
 }
 
-const METRIC_NAMES: Record<keyof CircuitCounts, string> = {
-  calls: 'CircuitCalls',
-  failures: 'CircuitFailures',
-  timeouts: 'CircuitTimeouts',
-  slowCalls: 'CircuitSlowCalls',
-  shortCircuits: 'CircuitShortCircuits',
-  fallbacks: 'CircuitFallbacks',
-  transitions: 'CircuitTransitions',
-  storeErrors: 'CircuitStoreErrors',
-  localDecisions: 'CircuitLocalDecisions',
-};
+const METRIC_NAMES: Record<keyof CircuitCounts, string> = CIRCUIT_METRICS;
 
 /** Rare events worth an alarm within the minute are published at once; the rest is batched. */
 const PUBLISHED_AT_ONCE: ReadonlySet<keyof CircuitCounts> = new Set(['transitions', 'storeErrors']);
@@ -121,7 +112,7 @@ export class CircuitTelemetry {
   private emit(counter: keyof CircuitCounts, amount: number): void {
     if (!this.sinks.metrics) return;
     const single = this.sinks.metrics.singleMetric();
-    single.addDimension('circuit', this.circuit);
+    single.addDimension(METRIC_DIMENSIONS.circuit, this.circuit);
     single.addMetric(METRIC_NAMES[counter], MetricUnit.Count, amount);
   }
 }

@@ -2,7 +2,8 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { systemClock, type Clock } from './clock';
 import { isFailureError, isFailureResult } from './failure-predicate';
-import { DEFAULT_WINDOW_MS, type StateStore } from './state-store';
+import { BREAKER_SETTINGS } from '../contract/breaker';
+import type { StateStore } from './state-store';
 import type { TransitionEvent } from './transitions';
 
 /** The little a breaker needs from a logger; a Powertools `Logger` fits. */
@@ -46,7 +47,7 @@ export interface CircuitBreakerOptions {
   readonly slowCallThresholdMs?: number;
   /**
    * Time allowed for one call; its AbortSignal fires then. 0 means no limit.
-   * @default 3000
+   * @default 2000 - DEFAULT_CALL_TIMEOUT_MS, the same as the service client's
    */
   readonly callTimeoutMs?: number;
 
@@ -140,19 +141,22 @@ export function resolveOptions(options: CircuitBreakerOptions): ResolvedOptions 
   const resolved: ResolvedOptions = {
     ...options,
     clock: options.clock ?? systemClock,
-    failureRateThreshold: options.failureRateThreshold ?? 0.5,
-    minimumCalls: options.minimumCalls ?? 20,
-    windowMs: options.windowMs ?? DEFAULT_WINDOW_MS,
-    consecutiveFailures: options.consecutiveFailures ?? 10,
-    slowCallThresholdMs: options.slowCallThresholdMs ?? 0,
-    callTimeoutMs: options.callTimeoutMs ?? 3000,
-    openDurationMs: options.openDurationMs ?? 30_000,
+    failureRateThreshold:
+      options.failureRateThreshold ?? BREAKER_SETTINGS.failureRateThreshold.default,
+    minimumCalls: options.minimumCalls ?? BREAKER_SETTINGS.minimumCalls.default,
+    windowMs: options.windowMs ?? BREAKER_SETTINGS.windowMs.default,
+    consecutiveFailures:
+      options.consecutiveFailures ?? BREAKER_SETTINGS.consecutiveFailures.default,
+    slowCallThresholdMs:
+      options.slowCallThresholdMs ?? BREAKER_SETTINGS.slowCallThresholdMs.default,
+    callTimeoutMs: options.callTimeoutMs ?? BREAKER_SETTINGS.callTimeoutMs.default,
+    openDurationMs: options.openDurationMs ?? BREAKER_SETTINGS.openDurationMs.default,
     backoffMultiplier: options.backoffMultiplier ?? 2,
-    maxOpenDurationMs: options.maxOpenDurationMs ?? 300_000,
-    halfOpenMaxProbes: options.halfOpenMaxProbes ?? 1,
-    halfOpenSuccesses: options.halfOpenSuccesses ?? 2,
-    probeLeaseMs: options.probeLeaseMs ?? 10_000,
-    stateCacheMs: options.stateCacheMs ?? 1000,
+    maxOpenDurationMs: options.maxOpenDurationMs ?? BREAKER_SETTINGS.maxOpenDurationMs.default,
+    halfOpenMaxProbes: options.halfOpenMaxProbes ?? BREAKER_SETTINGS.halfOpenMaxProbes.default,
+    halfOpenSuccesses: options.halfOpenSuccesses ?? BREAKER_SETTINGS.halfOpenSuccesses.default,
+    probeLeaseMs: options.probeLeaseMs ?? BREAKER_SETTINGS.probeLeaseMs.default,
+    stateCacheMs: options.stateCacheMs ?? BREAKER_SETTINGS.stateCacheMs.default,
     stateCacheWhileFailingMs: options.stateCacheWhileFailingMs ?? 100,
     flushIntervalMs: options.flushIntervalMs ?? 1000,
     storeTimeoutMs: options.storeTimeoutMs ?? 500,

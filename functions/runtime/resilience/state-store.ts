@@ -1,3 +1,5 @@
+import { BREAKER_SETTINGS } from '../contract/breaker';
+
 /**
  * CLOSED, OPEN and HALF_OPEN are driven by traffic; FORCED_OPEN and DISABLED (forced closed) are
  * set by an operator and hold until an operator changes them again.
@@ -142,7 +144,7 @@ export interface StateStore {
   list(options?: StoreCallOptions): Promise<CircuitRecord[]>;
 }
 
-export const DEFAULT_WINDOW_MS = 60_000;
+export const DEFAULT_WINDOW_MS: number = BREAKER_SETTINGS.windowMs.default;
 
 /** How many transition ids a record keeps: far more than transitions during one SDK retry. */
 export const KEPT_TRANSITION_IDS = 8;

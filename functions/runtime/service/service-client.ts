@@ -1,5 +1,6 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { DEFAULT_CALL_TIMEOUT_MS } from '../contract/breaker';
 import { CircuitBreaker } from '../resilience/circuit-breaker';
 import { CallTimeoutError, CircuitOpenError } from '../resilience/errors';
 import type { CircuitBreakerOptions } from '../resilience/options';
@@ -46,7 +47,7 @@ export interface ServiceClientOptions {
   readonly source: string;
   /**
    * Time allowed for one call, end to end.
-   * @default 3000
+   * @default 2000 - DEFAULT_CALL_TIMEOUT_MS (contract), the breaker's default too
    */
   readonly timeoutMs?: number;
   /** @default - a client built from the environment (honours AWS_ENDPOINT_URL_LAMBDA) */
@@ -129,7 +130,7 @@ export class ServiceClient {
   private readonly breakers = new Map<string, CircuitBreaker>();
 
   constructor(private readonly options: ServiceClientOptions) {
-    this.timeoutMs = options.timeoutMs ?? 3000;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
     this.lambda =
       options.lambda ??
       new LambdaClient({

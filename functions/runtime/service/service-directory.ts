@@ -1,10 +1,11 @@
+import { serviceFunctionEnvironmentName } from '../contract/environment';
+
 /**
  * Where a service finds the function of another service it calls. The `Microservice`
- * construct's `addServiceDependency` sets one environment variable per callee.
+ * construct's `addServiceDependency` sets one environment variable per callee (named in the
+ * contract).
  */
-export function serviceFunctionEnvironmentName(serviceName: string): string {
-  return `SERVICE_${serviceName.toUpperCase().replace(/-/g, '_')}_FUNCTION_NAME`;
-}
+export { serviceFunctionEnvironmentName };
 
 export function serviceFunctionName(
   serviceName: string,

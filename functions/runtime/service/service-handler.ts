@@ -1,4 +1,6 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { SERVICE_ENV } from '../contract/environment';
+import { SERVICE_METRICS } from '../contract/metrics';
 import { errorToResponse, ProblemError, type Problem } from '../http/problem';
 import { CORRELATION_ID_HEADER, resolveCorrelationId } from '../observability/correlation';
 import type { Powertools } from '../observability/powertools';
@@ -81,7 +83,7 @@ export function createServiceHandler(options: ServiceHandlerOptions): ServiceLam
   const health = async () => {
     const report = await checkHealth(options.healthChecks ?? {}, {
       service: options.serviceName,
-      version: options.version ?? process.env.SERVICE_VERSION ?? 'unknown',
+      version: options.version ?? process.env[SERVICE_ENV.version] ?? 'unknown',
     });
     if (report.status === 'DOWN')
       logger.warn('Health check failed', { components: report.components });
@@ -175,7 +177,7 @@ export function createServiceHandler(options: ServiceHandlerOptions): ServiceLam
     try {
       await options.faults.apply();
     } catch (error) {
-      metrics.addMetric('InjectedFaults', 'Count', 1);
+      metrics.addMetric(SERVICE_METRICS.injectedFaults, 'Count', 1);
       throw new ProblemError({
         title: 'Service Unavailable',
         status: 503,
@@ -189,7 +191,7 @@ export function createServiceHandler(options: ServiceHandlerOptions): ServiceLam
       logger.info('Request refused', { status: error.problem.status, title: error.problem.title });
     } else {
       logger.error('Request failed', error as Error);
-      metrics.addMetric('Errors', 'Count', 1);
+      metrics.addMetric(SERVICE_METRICS.errors, 'Count', 1);
     }
   }
 

@@ -1,4 +1,6 @@
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DEFAULT_CALL_TIMEOUT_MS } from '../contract/breaker';
+import { CONFIG_ENV, DISCOVERY_ENV, SERVICE_ENV } from '../contract/environment';
 import { breakerSettingsFromEnv } from '../resilience/breaker-settings';
 import {
   createBreakerDynamoDbClient,
@@ -10,6 +12,7 @@ import type { ConfigReader } from '../config/config-reader';
 import { createPowertools, type Powertools } from '../observability/powertools';
 import { DiscoveryLookupError, discoveryClientFromEnv } from '../discovery/discovery-client';
 import { ServiceClient, type ServiceDirectory } from './service-client';
+import type { Environment } from './environment';
 import { serviceFunctionName } from './service-directory';
 
 /** Everything a service function shares with every other, wired from its environment. */
@@ -27,36 +30,39 @@ export interface ServiceRuntime {
 export interface ServiceRuntimeOptions {
   /**
    * Time one call to another service may take.
-   * @default 2000
+   * @default - CIRCUIT_CALL_TIMEOUT_MS, else DEFAULT_CALL_TIMEOUT_MS (contract)
    */
   readonly callTimeoutMs?: number;
 }
 
 /**
- * Wires the runtime from the environment the `Microservice` construct sets: RESILIENCE_TABLE_NAME
- * (circuit state and injected faults, shared by the platform) and the CIRCUIT_* settings.
+ * Wires the runtime from the environment the `Microservice` construct sets (names in contract/):
+ * RESILIENCE_TABLE_NAME (circuit state and injected faults, shared by the platform), the
+ * CIRCUIT_* settings, the discovery namespace and the configuration paths. What is unset is left
+ * out (no breaker, no discovery, no configuration); `defineService` requires them all.
  */
 export function createServiceRuntime(
   serviceName: string,
   options: ServiceRuntimeOptions = {},
-  env: NodeJS.ProcessEnv = process.env,
+  env: Environment = process.env,
 ): ServiceRuntime {
-  const powertools = createPowertools(serviceName);
-  const tableName = env.RESILIENCE_TABLE_NAME;
+  const powertools = createPowertools(serviceName, env);
+  const breakerSettings = breakerSettingsFromEnv(env);
+  const tableName = env[SERVICE_ENV.resilienceTableName];
   // Short timeouts: a breaker that waits long for its own state protects nothing.
   const dynamodb = tableName
     ? powertools.tracer.captureAWSv3Client(createBreakerDynamoDbClient())
     : undefined;
   const services = new ServiceClient({
     source: serviceName,
-    directory: env.SERVICE_DISCOVERY_NAMESPACE ? discoveryDirectory(env, powertools) : undefined,
-    timeoutMs: options.callTimeoutMs ?? 2000,
+    directory: env[DISCOVERY_ENV.namespace] ? discoveryDirectory(env, powertools) : undefined,
+    timeoutMs: options.callTimeoutMs ?? breakerSettings.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
     resilience:
       tableName && dynamodb
         ? {
             store: new DynamoDbStateStore({ tableName, client: dynamodb }),
             breaker: {
-              ...breakerSettingsFromEnv(env),
+              ...breakerSettings,
               logger: powertools.logger,
               metrics: powertools.metrics,
             },
@@ -71,7 +77,7 @@ export function createServiceRuntime(
           store: new FaultStore(DynamoDBDocumentClient.from(dynamodb), tableName),
         })
       : undefined;
-  const config = env.CONFIG_SERVICE_PATH
+  const config = env[CONFIG_ENV.servicePath]
     ? configReaderFromEnv(env, { logger: powertools.logger, metrics: powertools.metrics })
     : undefined;
   return { serviceName, powertools, services, faults, config };
@@ -83,7 +89,7 @@ export function createServiceRuntime(
  * environment at deploy time (if any) still serves, so discovery never becomes the single point
  * of failure it replaces.
  */
-function discoveryDirectory(env: NodeJS.ProcessEnv, powertools: Powertools): ServiceDirectory {
+function discoveryDirectory(env: Environment, powertools: Powertools): ServiceDirectory {
   const discovery = discoveryClientFromEnv(env, {
     logger: powertools.logger,
     metrics: powertools.metrics,

@@ -1,23 +1,15 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { requireScopes } from '../../runtime/auth/scopes';
-import { jsonResponse } from '../../runtime/http/json';
-import { userText } from '../../runtime/http/user-text';
-import { parseInput, parseJsonBody } from '../../runtime/http/validation';
-import { ServiceCallError } from '../../runtime/service/service-client';
-import { createServiceHandler } from '../../runtime/service/service-handler';
-import { createServiceRuntime } from '../../runtime/service/service-runtime';
-import { tableHealthCheck } from '../../runtime/service/table-health';
+import {
+  defineService,
+  jsonResponse,
+  parseInput,
+  parseJsonBody,
+  requireScopes,
+  ServiceCallError,
+  userText,
+  type ServiceContext,
+} from '../../runtime';
 import { ReadingListRepository } from './reading-list-repository';
-
-const SERVICE = 'reading-list';
-const runtime = createServiceRuntime(SERVICE);
-const { logger, metrics, tracer } = runtime.powertools;
-
-const dynamodb = tracer.captureAWSv3Client(new DynamoDBClient({}));
-const tableName = process.env.TABLE_NAME ?? '';
-const repository = new ReadingListRepository(DynamoDBDocumentClient.from(dynamodb), tableName);
 
 const UserId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ or -, at most 64');
 const ListQuery = z.object({ userId: UserId });
@@ -37,9 +29,10 @@ const DEFAULT_MAX_RECOMMENDATIONS = 3;
  * through the runtime's cache, so an operator's change takes effect within the cache age. A
  * configuration that cannot be read falls back to the defaults (the reader already logged why).
  */
-async function recommendationSettings(): Promise<{ enabled: boolean; limit: number }> {
-  const config = runtime.config;
-  if (!config) return { enabled: true, limit: DEFAULT_MAX_RECOMMENDATIONS };
+async function recommendationSettings({
+  config,
+  logger,
+}: ServiceContext): Promise<{ enabled: boolean; limit: number }> {
   const [enabled, limit] = await Promise.all([
     config.featureFlag('features', 'recommendations', { default: true }).catch((error: unknown) => {
       logger.error('Feature flags unavailable, recommendations stay on', error as Error);
@@ -65,88 +58,87 @@ export const RECOMMENDATIONS_OFF_NOTICE = 'Recommendations are switched off.';
 export const RECOMMENDATIONS_FORBIDDEN_NOTICE =
   'Recommendations need the recommendations/read scope.';
 
-export const handler = createServiceHandler({
-  serviceName: SERVICE,
-  powertools: runtime.powertools,
-  faults: runtime.faults,
-  afterInvocation: () => runtime.services.flush(),
-  healthChecks: {
-    table: tableHealthCheck(dynamodb, tableName),
-    ...(runtime.config ? { config: runtime.config.healthCheck() } : {}),
-  },
-  routes: {
-    [`GET /${SERVICE}`]: async (event, scope) => {
-      requireScopes(scope.caller, ['reading-list/read']);
-      const { userId } = parseInput(ListQuery, event.queryStringParameters ?? {}, 'query');
-      const books = await repository.list(userId);
-      const settings = await recommendationSettings();
-      if (!settings.enabled || settings.limit === 0) {
+export const handler = defineService((service) => {
+  const { logger, metrics } = service;
+  const repository = new ReadingListRepository(service.table.documents, service.table.name);
+  return {
+    routes: {
+      'GET /reading-list': async (event, scope) => {
+        requireScopes(scope.caller, ['reading-list/read']);
+        const { userId } = parseInput(ListQuery, event.queryStringParameters ?? {}, 'query');
+        const books = await repository.list(userId);
+        const settings = await recommendationSettings(service);
+        if (!settings.enabled || settings.limit === 0) {
+          logger.info('Reading list served', {
+            books: books.length,
+            recommendations: 'switched off',
+          });
+          return jsonResponse(200, {
+            userId,
+            books,
+            recommendations: null,
+            notice: RECOMMENDATIONS_OFF_NOTICE,
+          });
+        }
+        let answer: { payload: Recommendations; fallback?: string };
+        try {
+          answer = await service.services.callService<Recommendations>(
+            'recommendations',
+            'recommend',
+            { userId, readBookIds: books.map((book) => book.bookId), limit: settings.limit },
+            scope,
+            {
+              idempotent: true,
+              fallback: (reason, error) => {
+                logger.warn('Recommendations unavailable, answering with the fallback', {
+                  reason,
+                  failure: error.reason,
+                  status: error.status,
+                });
+                metrics.addMetric('RecommendationsFallback', 'Count', 1);
+                return { recommendations: null };
+              },
+            },
+          );
+        } catch (error) {
+          // The caller may read its list without being allowed recommendations.
+          if (
+            !(error instanceof ServiceCallError) ||
+            (error.status !== 401 && error.status !== 403)
+          )
+            throw error;
+          return jsonResponse(200, {
+            userId,
+            books,
+            recommendations: null,
+            notice: RECOMMENDATIONS_FORBIDDEN_NOTICE,
+          });
+        }
         logger.info('Reading list served', {
           books: books.length,
-          recommendations: 'switched off',
+          fallback: answer.fallback ?? null,
         });
         return jsonResponse(200, {
           userId,
           books,
-          recommendations: null,
-          notice: RECOMMENDATIONS_OFF_NOTICE,
+          recommendations: answer.payload.recommendations,
+          ...(answer.fallback ? { notice: RECOMMENDATIONS_FALLBACK_NOTICE } : {}),
         });
-      }
-      let answer: { payload: Recommendations; fallback?: string };
-      try {
-        answer = await runtime.services.callService<Recommendations>(
-          'recommendations',
-          'recommend',
-          { userId, readBookIds: books.map((book) => book.bookId), limit: settings.limit },
-          scope,
-          {
-            idempotent: true,
-            fallback: (reason, error) => {
-              logger.warn('Recommendations unavailable, answering with the fallback', {
-                reason,
-                failure: error.reason,
-                status: error.status,
-              });
-              metrics.addMetric('RecommendationsFallback', 'Count', 1);
-              return { recommendations: null };
-            },
-          },
-        );
-      } catch (error) {
-        // The caller may read its list without being allowed recommendations.
-        if (!(error instanceof ServiceCallError) || (error.status !== 401 && error.status !== 403))
-          throw error;
-        return jsonResponse(200, {
-          userId,
-          books,
-          recommendations: null,
-          notice: RECOMMENDATIONS_FORBIDDEN_NOTICE,
-        });
-      }
-      logger.info('Reading list served', {
-        books: books.length,
-        fallback: answer.fallback ?? null,
-      });
-      return jsonResponse(200, {
-        userId,
-        books,
-        recommendations: answer.payload.recommendations,
-        ...(answer.fallback ? { notice: RECOMMENDATIONS_FALLBACK_NOTICE } : {}),
-      });
+      },
+      'POST /reading-list': async (event, scope) => {
+        requireScopes(scope.caller, ['reading-list/write']);
+        const input = parseJsonBody(event, AddBook);
+        const entry = {
+          bookId: input.bookId,
+          title: input.title,
+          author: input.author,
+          addedAt: new Date().toISOString(),
+        };
+        const added = await repository.add(input.userId, entry);
+        logger.info('Book added to a reading list', { added });
+        if (added) metrics.addMetric('BooksAdded', 'Count', 1);
+        return jsonResponse(added ? 201 : 200, { userId: input.userId, book: entry, added });
+      },
     },
-    [`POST /${SERVICE}`]: async (event, scope) => {
-      requireScopes(scope.caller, ['reading-list/write']);
-      const input = parseJsonBody(event, AddBook);
-      const entry = {
-        bookId: input.bookId,
-        title: input.title,
-        author: input.author,
-        addedAt: new Date().toISOString(),
-      };
-      const added = await repository.add(input.userId, entry);
-      logger.info('Book added to a reading list', { added });
-      if (added) metrics.addMetric('BooksAdded', 'Count', 1);
-      return jsonResponse(added ? 201 : 200, { userId: input.userId, book: entry, added });
-    },
-  },
+  };
 });

@@ -1,17 +1,6 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
-import { requireScopes } from '../../runtime/auth/scopes';
-import { jsonResponse } from '../../runtime/http/json';
-import { parseInput } from '../../runtime/http/validation';
-import { createServiceHandler } from '../../runtime/service/service-handler';
-import { createServiceRuntime } from '../../runtime/service/service-runtime';
-import { tableHealthCheck } from '../../runtime/service/table-health';
+import { defineService, jsonResponse, parseInput, requireScopes } from '../../runtime';
 import { recommend } from './catalog';
-
-const SERVICE = 'recommendations';
-const runtime = createServiceRuntime(SERVICE);
-const { powertools } = runtime;
-const dynamodb = powertools.tracer.captureAWSv3Client(new DynamoDBClient({}));
 
 const RecommendQuery = z.object({
   limit: z.coerce.number().int().min(1).max(10).default(3),
@@ -24,13 +13,9 @@ const RecommendRequest = z.object({
   limit: z.number().int().min(1).max(10).default(3),
 });
 
-export const handler = createServiceHandler({
-  serviceName: SERVICE,
-  powertools,
-  faults: runtime.faults,
-  healthChecks: { table: tableHealthCheck(dynamodb, process.env.TABLE_NAME ?? '') },
+export const handler = defineService(({ logger, metrics }) => ({
   routes: {
-    [`GET /${SERVICE}`]: async (event, scope) => {
+    'GET /recommendations': async (event, scope) => {
       requireScopes(scope.caller, ['recommendations/read']);
       const query = parseInput(RecommendQuery, event.queryStringParameters ?? {}, 'query');
       return jsonResponse(200, { recommendations: recommend([], query.limit) });
@@ -42,12 +27,12 @@ export const handler = createServiceHandler({
       requireScopes(scope.caller, ['recommendations/read']);
       const request = parseInput(RecommendRequest, payload, 'recommend request');
       const books = recommend(request.readBookIds, request.limit);
-      powertools.logger.info('Recommended books', {
+      logger.info('Recommended books', {
         count: books.length,
         source: scope.sourceService,
       });
-      powertools.metrics.addMetric('RecommendationsServed', 'Count', books.length);
+      metrics.addMetric('RecommendationsServed', 'Count', books.length);
       return { recommendations: books };
     },
   },
-});
+}));

@@ -18,11 +18,11 @@ describe('breakerSettingsFromEnv', () => {
         CIRCUIT_MINIMUM_CALLS: '5',
         CIRCUIT_WINDOW_MS: '30000',
         CIRCUIT_CONSECUTIVE_FAILURES: '3',
-        CIRCUIT_SLOW_CALL_MS: '800',
+        CIRCUIT_SLOW_CALL_THRESHOLD_MS: '800',
         CIRCUIT_CALL_TIMEOUT_MS: '1500',
         CIRCUIT_OPEN_DURATION_MS: '10000',
         CIRCUIT_MAX_OPEN_DURATION_MS: '60000',
-        CIRCUIT_HALF_OPEN_PROBES: '2',
+        CIRCUIT_HALF_OPEN_MAX_PROBES: '2',
         CIRCUIT_HALF_OPEN_SUCCESSES: '4',
         CIRCUIT_PROBE_LEASE_MS: '5000',
         CIRCUIT_STATE_CACHE_MS: '250',
@@ -50,11 +50,11 @@ describe('breakerSettingsFromEnv', () => {
         'CIRCUIT_MINIMUM_CALLS',
         'CIRCUIT_WINDOW_MS',
         'CIRCUIT_CONSECUTIVE_FAILURES',
-        'CIRCUIT_SLOW_CALL_MS',
+        'CIRCUIT_SLOW_CALL_THRESHOLD_MS',
         'CIRCUIT_CALL_TIMEOUT_MS',
         'CIRCUIT_OPEN_DURATION_MS',
         'CIRCUIT_MAX_OPEN_DURATION_MS',
-        'CIRCUIT_HALF_OPEN_PROBES',
+        'CIRCUIT_HALF_OPEN_MAX_PROBES',
         'CIRCUIT_HALF_OPEN_SUCCESSES',
         'CIRCUIT_PROBE_LEASE_MS',
         'CIRCUIT_STATE_CACHE_MS',
@@ -73,25 +73,28 @@ describe('breakerSettingsFromEnv', () => {
   });
 
   it.each([
-    ['CIRCUIT_MINIMUM_CALLS', 'twenty'],
-    ['CIRCUIT_WINDOW_MS', '-1'],
-    ['CIRCUIT_OPEN_DURATION_MS', 'Infinity'],
-    ['CIRCUIT_FAILURE_RATE_THRESHOLD', 'NaN'],
-    ['CIRCUIT_STATE_CACHE_MS', '10ms'],
-  ])('fails at cold start naming %s when it is %j', (variable, raw) => {
+    ['CIRCUIT_MINIMUM_CALLS', 'twenty', 'minimumCalls must be a non-negative number'],
+    ['CIRCUIT_WINDOW_MS', '-1', 'windowMs must be a non-negative number'],
+    ['CIRCUIT_OPEN_DURATION_MS', 'Infinity', 'openDurationMs must be a non-negative number'],
+    ['CIRCUIT_FAILURE_RATE_THRESHOLD', 'NaN', 'failureRateThreshold must be a non-negative number'],
+    ['CIRCUIT_STATE_CACHE_MS', '10ms', 'stateCacheMs must be a non-negative number'],
+    ['CIRCUIT_FAILURE_RATE_THRESHOLD', '1.5', 'failureRateThreshold must be in (0, 1]'],
+    ['CIRCUIT_HALF_OPEN_MAX_PROBES', '1.5', 'halfOpenMaxProbes must be a whole number'],
+    ['CIRCUIT_CALL_TIMEOUT_MS', '2.5', 'callTimeoutMs must be whole milliseconds'],
+  ])('fails at cold start naming %s when it is %j', (variable, raw, problem) => {
     expect(() => breakerSettingsFromEnv({ [variable]: raw })).toThrow(
-      `${variable} must be a non-negative number, got '${raw}'`,
+      `${variable}: ${problem}, got '${raw}'`,
     );
   });
 
   it('reads process.env by default', () => {
-    const saved = process.env.CIRCUIT_HALF_OPEN_PROBES;
-    process.env.CIRCUIT_HALF_OPEN_PROBES = '3';
+    const saved = process.env.CIRCUIT_HALF_OPEN_MAX_PROBES;
+    process.env.CIRCUIT_HALF_OPEN_MAX_PROBES = '3';
     try {
       expect(breakerSettingsFromEnv()).toMatchObject({ halfOpenMaxProbes: 3 });
     } finally {
-      if (saved === undefined) delete process.env.CIRCUIT_HALF_OPEN_PROBES;
-      else process.env.CIRCUIT_HALF_OPEN_PROBES = saved;
+      if (saved === undefined) delete process.env.CIRCUIT_HALF_OPEN_MAX_PROBES;
+      else process.env.CIRCUIT_HALF_OPEN_MAX_PROBES = saved;
     }
   });
 
@@ -102,10 +105,10 @@ describe('breakerSettingsFromEnv', () => {
       CIRCUIT_WINDOW_MS: '10000',
     });
     expect(() => new CircuitBreaker({ name: 'orders', store, ...good })).not.toThrow();
-    // Non-negative but out of the breaker's own range: the breaker, not the parser, refuses it.
-    const bad = breakerSettingsFromEnv({ CIRCUIT_FAILURE_RATE_THRESHOLD: '1.5' });
+    // Valid for the contract but out of the breaker's own range: the breaker refuses it.
+    const bad = breakerSettingsFromEnv({ CIRCUIT_HALF_OPEN_MAX_PROBES: '33' });
     expect(() => new CircuitBreaker({ name: 'orders', store, ...bad })).toThrow(
-      /failureRateThreshold/,
+      /halfOpenMaxProbes/,
     );
   });
 });

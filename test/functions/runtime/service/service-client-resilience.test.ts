@@ -463,16 +463,19 @@ describe('createServiceRuntime', () => {
     ).toThrow('CIRCUIT_MINIMUM_CALLS');
   });
 
-  it('builds neither breaker settings nor a fault injector without RESILIENCE_TABLE_NAME', () => {
-    const runtime = createServiceRuntime(
-      'reading-list',
-      {},
-      {
-        AWS_REGION: 'eu-west-1',
-        CIRCUIT_MINIMUM_CALLS: 'many', // ignored: there is no breaker to configure
-      },
-    );
+  it('builds no fault injector without RESILIENCE_TABLE_NAME', () => {
+    const runtime = createServiceRuntime('reading-list', {}, { AWS_REGION: 'eu-west-1' });
     expect(runtime.faults).toBeUndefined();
     expect(runtime.services).toBeInstanceOf(ServiceClient);
+  });
+
+  it('fails on a bad CIRCUIT_CALL_TIMEOUT_MS even without a breaker: it is the calls time limit', () => {
+    expect(() =>
+      createServiceRuntime(
+        'reading-list',
+        {},
+        { AWS_REGION: 'eu-west-1', CIRCUIT_CALL_TIMEOUT_MS: 'soon' },
+      ),
+    ).toThrow("CIRCUIT_CALL_TIMEOUT_MS: callTimeoutMs must be a non-negative number, got 'soon'");
   });
 });

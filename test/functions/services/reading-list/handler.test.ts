@@ -8,7 +8,12 @@ import { gatewayEvent, lambdaContext } from '../../../support/events';
 // Mocked on the class before the handler module loads: covers the client it builds at load.
 const dynamo = mockClient(DynamoDBDocumentClient);
 const ENV = {
+  SERVICE_NAME: 'reading-list',
   TABLE_NAME: 'reading-list',
+  RESILIENCE_TABLE_NAME: 'demo-resilience',
+  SERVICE_DISCOVERY_NAMESPACE: 'demo-dev',
+  CONFIG_SERVICE_PATH: '/demo/dev/reading-list',
+  CONFIG_SHARED_PATH: '/demo/dev/shared',
   POWERTOOLS_TRACE_ENABLED: 'false',
   POWERTOOLS_METRICS_DISABLED: 'true',
   AWS_REGION: 'eu-west-1',

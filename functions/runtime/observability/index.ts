@@ -1,0 +1,7 @@
+export {
+  CORRELATION_ID_HEADER,
+  findHeader,
+  isValidCorrelationId,
+  resolveCorrelationId,
+} from './correlation';
+export { createPowertools, type Powertools } from './powertools';
