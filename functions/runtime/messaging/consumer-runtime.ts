@@ -12,6 +12,7 @@ import {
 import type { ServiceRuntime } from '../service/service-runtime';
 import { EventSourceMappingControl } from './consumption-control';
 import { EventConsumer, type EventConsumerOptions, type Subscription } from './consumer';
+import { xrayTracing } from '../observability/tracing';
 
 export interface ConsumerFromEnvOptions {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each typed by on()
@@ -50,7 +51,7 @@ export function eventConsumerFromEnv(
   const queueArn = required(MESSAGING_ENV.consumerQueueArn);
   const tableName = required(MESSAGING_ENV.idempotencyTableName);
   const { powertools } = options.runtime;
-  const dynamodb = powertools.tracer.captureAWSv3Client(new DynamoDBClient({}));
+  const dynamodb = xrayTracing(powertools.tracer).traceAwsClient(new DynamoDBClient({}));
   const documents = DynamoDBDocumentClient.from(dynamodb);
   const resilienceTable = env.RESILIENCE_TABLE_NAME;
   const store = resilienceTable

@@ -5,3 +5,4 @@ export {
   resolveCorrelationId,
 } from './correlation';
 export { createPowertools, type Powertools } from './powertools';
+export { xrayTracing, type Tracing } from './tracing';

@@ -2,8 +2,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import type { Tracer } from '@aws-lambda-powertools/tracer';
 import type { ConfigReader } from '../config/config-reader';
+import { xrayTracing, type Tracing } from '../observability/tracing';
 import { readServiceEnvironment, type Environment, type ServiceEnvironment } from './environment';
 import type { HealthCheck } from './health';
 import type { ServiceClient } from './service-client';
@@ -23,7 +23,8 @@ export interface ServiceContext {
   /** Powertools, named after the service; log lines carry the correlation ID. */
   readonly logger: Logger;
   readonly metrics: Metrics;
-  readonly tracer: Tracer;
+  /** Tracing through the runtime's own interface (X-Ray today), never the exporter's API. */
+  readonly tracing: Tracing;
   /** The service's own table (traced clients). */
   readonly table: {
     readonly name: string;
@@ -83,13 +84,14 @@ export function defineService(
   const { logger, metrics, tracer } = runtime.powertools;
   // Always set: readServiceEnvironment requires the configuration paths.
   const config = runtime.config as ConfigReader;
-  const client = tracer.captureAWSv3Client(new DynamoDBClient({}));
+  const tracing = xrayTracing(tracer);
+  const client = tracing.traceAwsClient(new DynamoDBClient({}));
   const context: ServiceContext = {
     serviceName: environment.serviceName,
     version: environment.version,
     logger,
     metrics,
-    tracer,
+    tracing,
     table: {
       name: environment.tableName,
       client,

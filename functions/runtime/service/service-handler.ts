@@ -4,6 +4,7 @@ import { SERVICE_METRICS } from '../contract/metrics';
 import { errorToResponse, ProblemError, type Problem } from '../http/problem';
 import { CORRELATION_ID_HEADER, resolveCorrelationId } from '../observability/correlation';
 import type { Powertools } from '../observability/powertools';
+import { xrayTracing } from '../observability/tracing';
 import { jsonResponse } from '../http/json';
 import { callerFromGatewayEvent } from './caller';
 import { checkHealth, type HealthCheck } from './health';
@@ -79,7 +80,8 @@ export type ServiceLambdaHandler = (event: unknown, context: Context) => Promise
  * problems (never a stack trace) and flushes metrics.
  */
 export function createServiceHandler(options: ServiceHandlerOptions): ServiceLambdaHandler {
-  const { logger, metrics, tracer } = options.powertools;
+  const { logger, metrics } = options.powertools;
+  const tracing = xrayTracing(options.powertools.tracer);
   const health = async () => {
     const report = await checkHealth(options.healthChecks ?? {}, {
       service: options.serviceName,
@@ -107,7 +109,7 @@ export function createServiceHandler(options: ServiceHandlerOptions): ServiceLam
   ): Promise<APIGatewayProxyResult> {
     const correlationId = resolveCorrelationId(event.headers, event.requestContext?.requestId);
     logger.appendKeys({ correlation_id: correlationId });
-    tracer.putAnnotation('correlationId', correlationId);
+    tracing.annotate('correlationId', correlationId);
     const headers = { [CORRELATION_ID_HEADER]: correlationId };
     const route = routes[`${event.httpMethod} ${event.resource}`];
     try {
@@ -138,7 +140,8 @@ export function createServiceHandler(options: ServiceHandlerOptions): ServiceLam
     }
     const request = parsed.data;
     logger.appendKeys({ correlation_id: request.correlationId, source_service: request.source });
-    tracer.putAnnotation('correlationId', request.correlationId);
+    tracing.annotate('correlationId', request.correlationId);
+    noteCallerTrace(request.traceHeader);
     // The health control loop probes every instance directly, on nobody's behalf: the one
     // operation that needs no caller, and it reveals only the health report.
     if (request.operation === HEALTH_OPERATION) {
@@ -172,6 +175,19 @@ export function createServiceHandler(options: ServiceHandlerOptions): ServiceLam
     }
   }
 
+  /**
+   * Lambda continues the caller's trace from the Invoke's X-Amzn-Trace-Id (the caller's Lambda
+   * client is traced). The envelope carries the caller's header too: when the two differ (an
+   * untraced caller, a relay), the caller's trace is kept as an annotation so both can be found.
+   */
+  function noteCallerTrace(traceHeader: string | undefined): void {
+    const callerTrace = /(?:^|;)Root=(1-[0-9a-f]{8}-[0-9a-f]{24})(?:;|$)/.exec(
+      traceHeader ?? '',
+    )?.[1];
+    if (callerTrace && callerTrace !== tracing.traceId())
+      tracing.annotate('callerTraceId', callerTrace);
+  }
+
   async function injectFaults(): Promise<void> {
     if (!options.faults) return;
     try {
@@ -198,9 +214,12 @@ export function createServiceHandler(options: ServiceHandlerOptions): ServiceLam
   return async (event, context) => {
     logger.addContext(context);
     try {
-      return looksLikeInternalRequest(event)
-        ? await serveInternal(event, context)
-        : await serveGateway(event as APIGatewayProxyEvent, context);
+      // One span per invocation under the function's segment, where the annotations go.
+      return await tracing.traceInvocation<unknown>('handler', () =>
+        looksLikeInternalRequest(event)
+          ? serveInternal(event, context)
+          : serveGateway(event as APIGatewayProxyEvent, context),
+      );
     } finally {
       await Promise.resolve()
         .then(() => options.afterInvocation?.())

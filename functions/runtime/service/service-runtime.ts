@@ -10,6 +10,7 @@ import { FaultInjector, FaultStore } from '../resilience/fault-injection';
 import { configReaderFromEnv } from '../config/config-env';
 import type { ConfigReader } from '../config/config-reader';
 import { createPowertools, type Powertools } from '../observability/powertools';
+import { xrayTracing } from '../observability/tracing';
 import { DiscoveryLookupError, discoveryClientFromEnv } from '../discovery/discovery-client';
 import { ServiceClient, type ServiceDirectory } from './service-client';
 import type { Environment } from './environment';
@@ -47,12 +48,11 @@ export function createServiceRuntime(
   env: Environment = process.env,
 ): ServiceRuntime {
   const powertools = createPowertools(serviceName, env);
+  const tracing = xrayTracing(powertools.tracer);
   const breakerSettings = breakerSettingsFromEnv(env);
   const tableName = env[SERVICE_ENV.resilienceTableName];
   // Short timeouts: a breaker that waits long for its own state protects nothing.
-  const dynamodb = tableName
-    ? powertools.tracer.captureAWSv3Client(createBreakerDynamoDbClient())
-    : undefined;
+  const dynamodb = tableName ? tracing.traceAwsClient(createBreakerDynamoDbClient()) : undefined;
   const services = new ServiceClient({
     source: serviceName,
     directory: env[DISCOVERY_ENV.namespace] ? discoveryDirectory(env, powertools) : undefined,
@@ -69,7 +69,8 @@ export function createServiceRuntime(
           }
         : undefined,
   });
-  powertools.tracer.captureAWSv3Client(services.client);
+  // Traced, so a direct invocation carries X-Amzn-Trace-Id and the callee joins the trace.
+  tracing.traceAwsClient(services.client);
   const faults =
     tableName && dynamodb
       ? new FaultInjector({
