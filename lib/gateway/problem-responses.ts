@@ -39,14 +39,15 @@ export function defaultGatewayProblems(realm: string): GatewayProblem[] {
   ];
 }
 
-/** The VTL body of a problem response; `$context.error.messageString` is already JSON-quoted. */
+/**
+ * The VTL body of a problem response; `$context.error.messageString` is already JSON-quoted.
+ * No `instance` member: VTL has no JSON escaping for `$context.path`, and a path holding a quote
+ * or a backslash would break the document or add members to it. `requestId` is API Gateway's own.
+ */
 export function problemTemplate(problem: GatewayProblem): string {
   return JSON.stringify({
     type: 'about:blank',
     title: problem.title,
     status: problem.status,
-  }).replace(
-    /}$/,
-    ',"detail":$context.error.messageString,"instance":"$context.path","requestId":"$context.requestId"}',
-  );
+  }).replace(/}$/, ',"detail":$context.error.messageString,"requestId":"$context.requestId"}');
 }

@@ -122,7 +122,6 @@ describe('the local platform (npm start)', () => {
     expect(await response.json()).toMatchObject({
       status: 404,
       title: 'Not Found',
-      instance: '/no-such-service',
     });
   });
 

@@ -27,7 +27,6 @@ describe('rendering gateway responses from the template', () => {
       title: 'Unauthorized',
       status: 401,
       detail: 'Unauthorized',
-      instance: '/x',
       requestId: 'req-1',
     });
   });
@@ -71,7 +70,7 @@ describe('rendering gateway responses from the template', () => {
     });
   });
 
-  it('escapes the path as JSON text: a quote in it cannot add members to the problem', () => {
+  it('puts no request path in the platform’s problem bodies: VTL cannot escape it', () => {
     const path = '/reading-list/health","title":"injected","y":"\\';
     const rendered = renderGatewayResponse(
       responses,
@@ -81,22 +80,38 @@ describe('rendering gateway responses from the template', () => {
     );
     const body = JSON.parse(rendered.body) as Record<string, unknown>;
     expect(body.title).toBe('Not Found');
-    expect(body.instance).toBe(path);
-    expect(Object.keys(body)).toEqual([
-      'type',
-      'title',
-      'status',
-      'detail',
-      'instance',
-      'requestId',
+    expect(Object.keys(body)).toEqual(['type', 'title', 'status', 'detail', 'requestId']);
+  });
+
+  it('escapes the path as JSON text in a template that uses it: a quote cannot add members', () => {
+    const path = '/reading-list/health","title":"injected","y":"\\';
+    const custom = new Map<string, GatewayResponseDefinition>([
+      [
+        'DEFAULT_4XX',
+        {
+          responseType: 'DEFAULT_4XX',
+          statusCode: 404,
+          headers: { 'Content-Type': 'application/problem+json' },
+          template: '{"title":"Not Found","instance":"$context.path"}',
+        },
+      ],
     ]);
+    const rendered = renderGatewayResponse(
+      custom,
+      'DEFAULT_4XX',
+      'x',
+      { path, requestId: 'r' },
+      404,
+    );
+    const body = JSON.parse(rendered.body) as Record<string, unknown>;
+    expect(body).toEqual({ title: 'Not Found', instance: path });
   });
 
   it('keeps $-patterns in a value literal', () => {
     const rendered = renderGatewayResponse(responses, 'DEFAULT_4XX', "$& $' $`", {
       path: "/$'",
-      requestId: 'req-1',
+      requestId: "req-$'",
     });
-    expect(JSON.parse(rendered.body)).toMatchObject({ detail: "$& $' $`", instance: "/$'" });
+    expect(JSON.parse(rendered.body)).toMatchObject({ detail: "$& $' $`", requestId: "req-$'" });
   });
 });
