@@ -9,6 +9,7 @@ export default tseslint.config(
       '.local/',
       '.venv/',
       'localstack/emulator/.venv/',
+      'localstack/localstack-host/.venv/',
       'dist/',
     ],
   },

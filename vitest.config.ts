@@ -22,6 +22,7 @@ export default defineConfig({
             'test/support/platform-bundles-setup.ts',
             'test/integration/global-setup.ts',
           ],
+          setupFiles: ['test/integration/endpoint-env.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },

@@ -12,7 +12,8 @@ export interface ProvisionedResource {
 }
 
 export interface AwsClientSettings {
-  readonly endpoint: string;
+  /** @default - the SDK's own resolution: AWS_ENDPOINT_URL_<SERVICE>, then AWS_ENDPOINT_URL */
+  readonly endpoint?: string;
   readonly region: string;
   readonly credentials: { accessKeyId: string; secretAccessKey: string };
 }
@@ -60,7 +61,7 @@ export async function provisionStack(
       if (!OPTIONAL_SERVICES.has(service)) throw error;
       unavailable.add(service);
       warn(
-        `${service} is not available from ${clients.endpoint} (${(error as Error).name}); running without it`,
+        `${service} is not available from ${clients.endpoint ?? 'its endpoint'} (${(error as Error).name}); running without it`,
       );
     }
   }

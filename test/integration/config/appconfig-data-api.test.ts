@@ -19,7 +19,7 @@ import { z } from 'zod';
 import { ConfigReader } from '../../../functions/runtime/config';
 import { ManualClock } from '../../../functions/runtime/resilience/clock';
 import { LocalAppConfigDataApi } from '../../../localstack/platform/appconfig-data-api';
-import { emulatorClientConfig } from '../aws-clients';
+import { emulatorClientConfig, emulatorEndpoint } from '../aws-clients';
 
 const APPLICATION = `shop-${randomUUID().slice(0, 8)}`;
 const ENVIRONMENT = 'dev';
@@ -75,7 +75,8 @@ beforeAll(async () => {
   controlPlane = new AppConfigClient(config);
   applicationId = (await controlPlane.send(new CreateApplicationCommand({ Name: APPLICATION })))
     .Id!;
-  api = new LocalAppConfigDataApi(config);
+  // It reads moto's own API for applications (moto has no ListApplications): give it the URL.
+  api = new LocalAppConfigDataApi({ ...config, endpoint: emulatorEndpoint('AppConfig') });
   endpoint = await api.listen();
   dataPlane = new AppConfigDataClient({ ...config, endpoint });
 });

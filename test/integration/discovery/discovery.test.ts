@@ -16,7 +16,7 @@ import {
   NoHealthyInstanceError,
 } from '../../../functions/runtime/discovery/discovery-client';
 import { resolveNamespaceId } from '../../../functions/runtime/discovery/namespace-catalog';
-import { emulatorClientConfig } from '../aws-clients';
+import { emulatorClientConfig, emulatorEndpoint } from '../aws-clients';
 
 /**
  * Cloud Map against the emulator: a platform namespace with services registered as the
@@ -80,7 +80,7 @@ function clientFromEnvironment(): DiscoveryClient {
   return discoveryClientFromEnv({
     ...process.env,
     SERVICE_DISCOVERY_NAMESPACE: namespaceName,
-    AWS_ENDPOINT_URL: config.endpoint,
+    AWS_ENDPOINT_URL: emulatorEndpoint('ServiceDiscovery'),
   });
 }
 
