@@ -9,6 +9,7 @@ import { run as circuitBreaker } from './circuit-breaker.bench';
 import { run as configDiscovery } from './config-discovery.bench';
 import { run as packageSize } from './package-size.bench';
 import { run as scale } from './scale.bench';
+import { run as tracing } from './tracing.bench';
 
 async function main(): Promise<void> {
   for (const bench of [
@@ -18,6 +19,7 @@ async function main(): Promise<void> {
     circuitBreaker,
     authorizer,
     configDiscovery,
+    tracing,
   ]) {
     for (const line of await bench()) console.log(line);
   }
