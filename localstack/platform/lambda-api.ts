@@ -21,12 +21,22 @@ const INVOCATION_TYPES = new Set(['Event', 'RequestResponse', 'DryRun']);
 /** Decides whether the caller (identified by its access key) may invoke a function. */
 export type InvokeAuthorizer = (accessKeyId: string | undefined, target: LocalFunction) => boolean;
 
+/** Another Lambda API operation served beside Invoke; resolves true when it answered. */
+export type LambdaApiExtension = (
+  request: IncomingMessage,
+  response: ServerResponse,
+  path: string,
+  query: URLSearchParams,
+  accessKeyId: string | undefined,
+) => Promise<boolean>;
+
 /**
  * The Lambda Invoke API for the functions the local platform runs (as `sam local start-lambda`
  * does), so that direct service-to-service calls work through `AWS_ENDPOINT_URL_LAMBDA`.
  */
 export class LocalLambdaApi {
   private server?: Server;
+  private readonly extensions: LambdaApiExtension[] = [];
 
   constructor(
     private readonly functions: ReadonlyMap<string, LocalFunction>,
@@ -48,6 +58,11 @@ export class LocalLambdaApi {
     await closeServer(this.server);
   }
 
+  /** Serves one more operation (e.g. the event source mappings of the local pollers). */
+  extend(extension: LambdaApiExtension): void {
+    this.extensions.push(extension);
+  }
+
   /** Finds a function by name, full or partial ARN, with an optional `$LATEST` qualifier. */
   find(identifier: string): LocalFunction | undefined {
     const unqualified = identifier.replace(/:\$LATEST$/, '');
@@ -64,6 +79,10 @@ export class LocalLambdaApi {
     const query = new URLSearchParams(queryStart < 0 ? '' : url.slice(queryStart + 1));
     const hostRefusal = hostProblem(request);
     if (hostRefusal) return lambdaError(response, 400, 'ValidationException', hostRefusal);
+    for (const extension of this.extensions) {
+      const accessKey = /Credential=([^/,\s]+)/.exec(request.headers.authorization ?? '')?.[1];
+      if (await extension(request, response, rawPath, query, accessKey)) return;
+    }
     const match = INVOKE_PATH.exec(rawPath);
     if (request.method !== 'POST' || !match) {
       return lambdaError(
