@@ -4,7 +4,7 @@ import * as path from 'node:path';
 /** A CloudFormation template as the CDK writes it. */
 export interface Template {
   readonly Resources: Record<string, TemplateResource>;
-  readonly Parameters?: Record<string, { Default?: unknown }>;
+  readonly Parameters?: Record<string, { Type?: string; Default?: unknown }>;
   readonly Outputs?: Record<string, { Value: unknown; Export?: { Name: unknown } }>;
 }
 
@@ -20,12 +20,18 @@ export interface StackArtifact {
   readonly template: Template;
   /** Folder of the cloud assembly; asset paths in metadata are relative to it. */
   readonly assemblyDir: string;
+  /** Names of the stacks this one depends on (the app's own ordering). */
+  readonly dependencies?: readonly string[];
 }
 
 interface Manifest {
   readonly artifacts?: Record<
     string,
-    { type: string; properties?: { templateFile?: string; stackName?: string } }
+    {
+      type: string;
+      properties?: { templateFile?: string; stackName?: string };
+      dependencies?: string[];
+    }
   >;
 }
 
@@ -34,18 +40,24 @@ export function readCloudAssembly(assemblyDir: string): StackArtifact[] {
   const manifest = JSON.parse(
     readFileSync(path.join(assemblyDir, 'manifest.json'), 'utf8'),
   ) as Manifest;
-  return Object.entries(manifest.artifacts ?? {})
-    .filter(
-      ([, artifact]) =>
-        artifact.type === 'aws:cloudformation:stack' && artifact.properties?.templateFile,
-    )
-    .map(([id, artifact]) => ({
-      stackName: artifact.properties?.stackName ?? id,
-      template: JSON.parse(
-        readFileSync(path.join(assemblyDir, artifact.properties!.templateFile!), 'utf8'),
-      ) as Template,
-      assemblyDir,
-    }));
+  const stacks = Object.entries(manifest.artifacts ?? {}).filter(
+    ([, artifact]) =>
+      artifact.type === 'aws:cloudformation:stack' && artifact.properties?.templateFile,
+  );
+  const stackNames = new Map(
+    stacks.map(([id, artifact]) => [id, artifact.properties?.stackName ?? id]),
+  );
+  return stacks.map(([id, artifact]) => ({
+    stackName: stackNames.get(id)!,
+    template: JSON.parse(
+      readFileSync(path.join(assemblyDir, artifact.properties!.templateFile!), 'utf8'),
+    ) as Template,
+    assemblyDir,
+    // Asset manifests are artifacts too: keep the stacks only.
+    dependencies: (artifact.dependencies ?? [])
+      .filter((dependency) => stackNames.has(dependency))
+      .map((dependency) => stackNames.get(dependency)!),
+  }));
 }
 
 export function resourcesOfType(template: Template, type: string): [string, TemplateResource][] {

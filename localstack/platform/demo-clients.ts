@@ -11,29 +11,35 @@ export const ADMIN_SCOPE = 'platform/admin';
 
 /**
  * Registers the demo clients in the token service's clients table: one with every scope the
- * platform's routes use, one with none, and an admin. Secrets are generated for this run only
- * (written to platform.json, never committed) and stored hashed, as on AWS.
+ * app's routes use (in any stack), one with none, and an admin. Secrets are generated for this
+ * run only (written to platform.json, never committed) and stored hashed, as on AWS.
  */
 export async function createDemoClients(
-  stack: StackArtifact,
-  context: ResolutionContext,
+  deployed: readonly { stack: StackArtifact; context: ResolutionContext }[],
   settings: AwsClientSettings,
 ): Promise<PlatformClient[]> {
-  const tokenService = resourcesOfType(stack.template, 'AWS::Lambda::Function')
-    .map(
-      ([, resource]) =>
-        resolveValue(
-          (resource.Properties?.Environment as { Variables?: unknown } | undefined)?.Variables ??
-            {},
-          context,
-        ) as Record<string, string>,
+  const tokenService = deployed
+    .flatMap(({ stack, context }) =>
+      resourcesOfType(stack.template, 'AWS::Lambda::Function').map(
+        ([, resource]) =>
+          resolveValue(
+            (resource.Properties?.Environment as { Variables?: unknown } | undefined)?.Variables ??
+              {},
+            context,
+          ) as Record<string, string>,
+      ),
     )
     .find((variables) => variables.CLIENTS_TABLE_NAME);
   if (!tokenService) return [];
-  // Every scope the services' routes use; the admin scope goes to the admin client only.
-  const scopes = (tokenService.SCOPES_SUPPORTED ?? '')
-    .split(/\s+/)
-    .filter((scope) => scope && scope !== ADMIN_SCOPE);
+  // Every scope the routes use; the admin scope goes to the admin client only.
+  const scopes = [
+    ...new Set([
+      ...(tokenService.SCOPES_SUPPORTED ?? '').split(/\s+/),
+      ...deployed.flatMap(({ stack, context }) => routeScopes(stack, context)),
+    ]),
+  ]
+    .filter((scope) => scope && scope !== ADMIN_SCOPE)
+    .sort();
   const clients: PlatformClient[] = [
     { clientId: 'demo-full', clientSecret: newSecret(), scopes },
     { clientId: 'demo-none', clientSecret: newSecret(), scopes: [] },
@@ -61,4 +67,20 @@ export async function createDemoClients(
 
 function newSecret(): string {
   return randomBytes(32).toString('base64url');
+}
+
+/** The scopes of every route-scope rule a stack writes (services write theirs in SSM). */
+function routeScopes(stack: StackArtifact, context: ResolutionContext): string[] {
+  return resourcesOfType(stack.template, 'AWS::SSM::Parameter').flatMap(([, resource]) => {
+    const name = resource.Properties?.Name;
+    if (typeof name !== 'string' || !/\/_platform\/route-scopes\//.test(name)) return [];
+    try {
+      const rules = JSON.parse(String(resolveValue(resource.Properties?.Value, context))) as {
+        scopes?: unknown;
+      }[];
+      return rules.flatMap((rule) => (Array.isArray(rule.scopes) ? rule.scopes.map(String) : []));
+    } catch {
+      return [];
+    }
+  });
 }

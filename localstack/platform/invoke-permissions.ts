@@ -49,3 +49,45 @@ export class InvokePermissions {
 function list(value: string | string[] | undefined): string[] {
   return value === undefined ? [] : Array.isArray(value) ? value : [value];
 }
+
+/**
+ * Who each function's resource policy lets invoke it (`AWS::Lambda::Permission` with an IAM
+ * principal), across every stack of the app: a service lets the platform's health control loop
+ * probe it this way, from its own stack.
+ */
+export class ResourcePolicies {
+  private readonly principalsByFunction = new Map<string, Set<string>>();
+
+  add(stack: StackArtifact, context: ResolutionContext): void {
+    for (const [, permission] of resourcesOfType(stack.template, 'AWS::Lambda::Permission')) {
+      const properties = permission.Properties ?? {};
+      let resolved: { action?: unknown; functionName?: unknown; principal?: unknown };
+      try {
+        resolved = {
+          action: resolveValue(properties.Action, context),
+          functionName: resolveValue(properties.FunctionName, context),
+          principal: resolveValue(properties.Principal, context),
+        };
+      } catch {
+        continue; // a permission the local platform cannot resolve grants nothing locally
+      }
+      const { action, functionName, principal } = resolved;
+      if (typeof principal !== 'string' || !principal.startsWith('arn:')) continue;
+      if (
+        typeof action !== 'string' ||
+        !wildcardMatch(action.toLowerCase(), 'lambda:invokefunction')
+      )
+        continue;
+      if (typeof functionName !== 'string') continue;
+      const principals = this.principalsByFunction.get(functionName) ?? new Set<string>();
+      principals.add(principal);
+      this.principalsByFunction.set(functionName, principals);
+    }
+  }
+
+  /** True when the function's resource policy names the role (by ARN). */
+  allows(roleArn: string | undefined, functionArn: string): boolean {
+    if (!roleArn) return false;
+    return this.principalsByFunction.get(functionArn)?.has(roleArn) ?? false;
+  }
+}

@@ -10,7 +10,8 @@ import {
   type Emulator,
 } from './emulator';
 import { resolveValue, type ResolutionContext } from './intrinsics';
-import { InvokePermissions } from './invoke-permissions';
+import { AppLinks, appKey, emulatorParameter, orderStacks, readAppRestApi } from './app-stacks';
+import { InvokePermissions, ResourcePolicies } from './invoke-permissions';
 import { LocalLambdaApi } from './lambda-api';
 import { LocalFunction } from './lambda-runtime';
 import { LocalGateway } from './local-gateway';
@@ -31,7 +32,6 @@ import {
 } from './state-lock';
 import { runTriggers } from './triggers';
 import { CentralLogs, platformNameOf } from './observability/central-logs';
-import { readRestApis, type RestApiModel } from './rest-api-model';
 import { startPlatformTracing } from './tracing/platform-tracing';
 import type { LocalTracing } from './tracing/local-tracing';
 
@@ -220,14 +220,21 @@ export async function startLocalPlatform(
     };
 
     const functionsByName = new Map<string, LocalFunction>();
-    const callers = new Map<string, { roleLogicalId?: string; permissions: InvokePermissions }>();
+    const callers = new Map<
+      string,
+      { roleLogicalId?: string; roleArn?: string; permissions: InvokePermissions }
+    >();
+    // Grants in a function's own resource policy, from any stack (a service lets the platform's
+    // health loop probe it that way).
+    const resourcePolicies = new ResourcePolicies();
     const lambdaApi = new LocalLambdaApi(functionsByName, (accessKeyId, target) => {
       // The operator (you, with the CLI or an SDK) may invoke any function, as an admin could.
       if (accessKeyId === LOCAL_OPERATOR_ACCESS_KEY_ID) return true;
       const caller = callers.get(accessKeyId ?? '');
       return (
         caller !== undefined &&
-        caller.permissions.mayInvoke(caller.roleLogicalId, target.definition.arn)
+        (caller.permissions.mayInvoke(caller.roleLogicalId, target.definition.arn) ||
+          resourcePolicies.allows(caller.roleArn, target.definition.arn))
       );
     });
     const lambdaEndpoint = await lambdaApi.listen(0);
@@ -243,9 +250,15 @@ export async function startLocalPlatform(
       'provisioning',
       async () => {
         const contexts: { stack: StackArtifact; context: ResolutionContext }[] = [];
-        for (const stack of stacks) {
+        // Every stack of the app, in deployment order; what earlier stacks publish (SSM
+        // parameters, exports) resolves the look-ups and imports of later ones.
+        const links = new AppLinks();
+        for (const stack of orderStacks(stacks)) {
           const context = nameResources(stack, { region, accountId: LOCAL_ACCOUNT_ID });
+          await links.link(stack, context, (name) => emulatorParameter(name, clientSettings));
           provisioned.push(...(await provisionStack(stack, context, clientSettings)));
+          links.record(stack, context);
+          resourcePolicies.add(stack, context);
           contexts.push({ stack, context });
         }
         return contexts;
@@ -253,28 +266,19 @@ export async function startLocalPlatform(
       () => plural(provisioned.length, 'resource'),
     );
 
-    // The first REST API is served; what the deployed functions know as its URL is the gateway's.
-    let firstApi: { api: RestApiModel; stackIndex: number } | undefined;
-    for (const [stackIndex, { stack }] of deployed.entries()) {
-      const [api, ...others] = readRestApis(stack.template);
-      if (!api || firstApi) continue;
-      if (others.length)
-        process.stderr.write(
-          `serverless-msa: serving only the first REST API of ${stack.stackName}\n`,
-        );
-      firstApi = { api, stackIndex };
-    }
-    if (!firstApi) throw new LocalPlatformError('The app declares no REST API to serve');
-    const { api, stackIndex: servedStack } = firstApi;
+    // One REST API, with the routes of every stack mounted on it; what the deployed functions
+    // know as its URL is the gateway's.
+    const served = readAppRestApi(deployed);
+    if (!served) throw new LocalPlatformError('The app declares no REST API to serve');
+    const { api, stackIndex: servedStack } = served;
+    const apiUrls = executeApiUrls(deployed[servedStack].context, api.logicalId, api.stageName);
 
     const functionsByStack = await phase(
       progress,
       'functions',
       async () => {
         const byStack: Map<string, LocalFunction>[] = [];
-        for (const [stackIndex, { stack, context }] of deployed.entries()) {
-          const apiUrls =
-            stackIndex === servedStack ? executeApiUrls(context, api.logicalId, api.stageName) : [];
+        for (const { stack, context } of deployed) {
           const permissions = new InvokePermissions(stack, context);
           const functionsByLogicalId = new Map<string, LocalFunction>();
           for (const [logicalId, resource] of resourcesOfType(
@@ -302,8 +306,10 @@ export async function startLocalPlatform(
               );
             const role = resource.Properties?.Role as
               { 'Fn::GetAtt'?: [string, string] } | undefined;
+            const roleLogicalId = role?.['Fn::GetAtt']?.[0];
             callers.set(local.definition.environment.AWS_ACCESS_KEY_ID, {
-              roleLogicalId: role?.['Fn::GetAtt']?.[0],
+              roleLogicalId,
+              roleArn: roleLogicalId ? context.attributes.get(`${roleLogicalId}.Arn`) : undefined,
               permissions,
             });
             stoppers.push(() => local.stop());
@@ -331,8 +337,12 @@ export async function startLocalPlatform(
       progress,
       'gateway',
       () => {
-        const { context } = deployed[servedStack];
-        const functions = functionsByStack[servedStack];
+        // Functions and authorizers of every stack, by their app-wide keys.
+        const functions = new Map<string, LocalFunction>();
+        for (const [index, { stack }] of deployed.entries()) {
+          for (const [logicalId, fn] of functionsByStack[index])
+            functions.set(appKey(stack, logicalId), fn);
+        }
         const authorizers = new Map<string, LocalRequestAuthorizer>();
         for (const [authorizerId, definition] of api.authorizers) {
           const fn = definition.functionLogicalId
@@ -349,7 +359,7 @@ export async function startLocalPlatform(
         gateway.serve({
           api,
           apiContext: {
-            apiId: context.refs.get(api.logicalId) ?? 'local',
+            apiId: served.apiId,
             stage: api.stageName,
             accountId: LOCAL_ACCOUNT_ID,
           },
@@ -359,7 +369,8 @@ export async function startLocalPlatform(
           tracing: tracing.collector,
         });
       },
-      () => `${plural(api.routes.length, 'route')} of ${api.logicalId}, stage ${api.stageName}`,
+      () =>
+        `${plural(api.routes.length, 'route')} of ${api.logicalId} from ${plural(deployed.length, 'stack')}, stage ${api.stageName}`,
     );
 
     const clients: PlatformClient[] = [];
@@ -372,9 +383,7 @@ export async function startLocalPlatform(
         for (const [index, { stack }] of deployed.entries()) {
           triggers += (await runTriggers(stack, functionsByStack[index])).length;
         }
-        for (const { stack, context } of deployed) {
-          clients.push(...(await createDemoClients(stack, context, clientSettings)));
-        }
+        clients.push(...(await createDemoClients(deployed, clientSettings)));
         for (const [index, { stack }] of deployed.entries()) {
           for (const schedule of startSchedules(stack, functionsByStack[index], region)) {
             schedules++;

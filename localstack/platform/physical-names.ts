@@ -74,6 +74,9 @@ export function nameResources(
       default: {
         refs.set(logicalId, generated);
         attributes.set(`${logicalId}.Arn`, `arn:aws:local:${region}:${accountId}:${generated}`);
+        // Provisioners replace it with the emulator's ID; without one (a service the emulator
+        // lacks) references still resolve.
+        attributes.set(`${logicalId}.Id`, generated);
       }
     }
   }

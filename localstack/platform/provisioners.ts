@@ -34,10 +34,12 @@ type Provisioner = (
   clients: AwsClientSettings,
 ) => Promise<ProvisionedResource>;
 
-/** Parents before children: a service needs its namespace's ID, a profile its application's. */
+/**
+ * Parents before children: a service needs its namespace's ID, a profile its application's.
+ * Parameters come last: a platform publishes the others' IDs in them.
+ */
 export const PROVISION_ORDER = [
   'AWS::DynamoDB::Table',
-  'AWS::SSM::Parameter',
   'AWS::ServiceDiscovery::HttpNamespace',
   'AWS::ServiceDiscovery::Service',
   'AWS::ServiceDiscovery::Instance',
@@ -45,6 +47,7 @@ export const PROVISION_ORDER = [
   'AWS::AppConfig::Environment',
   'AWS::AppConfig::ConfigurationProfile',
   'AWS::AppConfig::HostedConfigurationVersion',
+  'AWS::SSM::Parameter',
 ];
 
 export const PROVISIONERS: Record<string, Provisioner> = {
@@ -137,9 +140,20 @@ async function provisionParameter(
       }),
     );
   } catch (error) {
-    // An operator may have changed it in a persistent emulator: keep their value.
+    // An operator may have changed it in a persistent emulator: keep their value. What the
+    // platform and its services publish for each other (attributes, route scopes) follows the app.
     if (!isAlreadyThere(error, 'ParameterAlreadyExists')) throw error;
     existed = true;
+    if (name.includes('/_platform/')) {
+      await client.send(
+        new PutParameterCommand({
+          Name: name,
+          Value: String(properties.Value),
+          Type: (properties.Type as 'String' | 'StringList') ?? 'String',
+          Overwrite: true,
+        }),
+      );
+    }
   } finally {
     client.destroy();
   }

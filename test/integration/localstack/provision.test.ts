@@ -8,14 +8,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCloudAssembly, type StackArtifact } from '../../../localstack/platform/cloud-assembly';
 import { nameResources } from '../../../localstack/platform/physical-names';
 import { provisionStack } from '../../../localstack/platform/provision';
-import { synthDemoAssembly } from '../../support/demo-assembly';
+import { synthSingleStackAssembly } from '../../support/demo-assembly';
 import { emulatorClientConfig } from '../aws-clients';
 
 let stack: StackArtifact;
 let dynamodb: DynamoDBClient;
 
 beforeAll(() => {
-  [stack] = readCloudAssembly(synthDemoAssembly());
+  [stack] = readCloudAssembly(synthSingleStackAssembly());
   dynamodb = new DynamoDBClient(emulatorClientConfig());
 });
 
