@@ -2,6 +2,7 @@ export * from './platform/microservice-platform';
 export * from './auth/authorization-server';
 export * from './platform/admin-api';
 export * from './resilience/resilience-store';
+export * from './resilience/circuit-breaker-settings';
 export * from './service/platform-function';
 export * from './service/platform-table';
 export * from './gateway/platform-gateway';

@@ -36,10 +36,10 @@ export class DemoPlatformStack extends Stack {
         openDuration: Duration.seconds(5),
         maxOpenDuration: Duration.seconds(30),
         halfOpenSuccesses: 1,
-        stateCacheTtl: Duration.millis(500),
+        stateCache: Duration.millis(500),
       },
       // Short, so a changed parameter or flag shows within seconds in the demo.
-      configCacheTtl: Duration.seconds(2),
+      configMaxAge: Duration.seconds(2),
       healthProbeInterval: Duration.minutes(1),
     });
     this.platform.configuration.addFeatureFlags('features', {

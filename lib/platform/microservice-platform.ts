@@ -7,6 +7,11 @@ import { PlatformGateway } from '../gateway/platform-gateway';
 import { PlatformConfiguration } from '../config/platform-configuration';
 import { ServiceRegistry } from '../discovery/service-registry';
 import { ResilienceStore } from '../resilience/resilience-store';
+import {
+  circuitBreakerEnvironment,
+  type CircuitBreakerSettings,
+} from '../resilience/circuit-breaker-settings';
+import { CONFIG_ENV, CONFIG_MAX_AGE_SECONDS_DEFAULT } from '../../functions/runtime/contract';
 import { AdminApi } from './admin-api';
 import {
   type IMicroservicePlatform,
@@ -79,59 +84,10 @@ export interface MicroservicePlatformProps {
   readonly healthProbeInterval?: Duration;
   /**
    * How long a function keeps a configuration value before reading it again: the longest an
-   * operator's change takes to show.
+   * operator's change takes to show (CONFIG_MAX_AGE_SECONDS, the config reader's `maxAgeSeconds`).
    * @default Duration.seconds(30)
    */
-  readonly configCacheTtl?: Duration;
-}
-
-/** Circuit-breaker settings, written into every service function's environment. */
-export interface CircuitBreakerSettings {
-  /**
-   * Failure rate (0..1) over the window at or above which a circuit opens.
-   * @default 0.5
-   */
-  readonly failureRateThreshold?: number;
-  /**
-   * Calls the fleet must make in the window before the rate may open a circuit.
-   * @default 20
-   */
-  readonly minimumCalls?: number;
-  /**
-   * The window the failure rate is measured over.
-   * @default Duration.seconds(60)
-   */
-  readonly window?: Duration;
-  /**
-   * Failures in a row, fleet-wide, that open a circuit whatever the rate (0 = off).
-   * @default 10
-   */
-  readonly consecutiveFailures?: number;
-  /**
-   * How long a circuit stays open before probing; doubles on each re-open.
-   * @default Duration.seconds(30)
-   */
-  readonly openDuration?: Duration;
-  /**
-   * Cap of the open duration's back-off.
-   * @default Duration.minutes(5)
-   */
-  readonly maxOpenDuration?: Duration;
-  /**
-   * Probe calls admitted fleet-wide while half-open.
-   * @default 1
-   */
-  readonly halfOpenProbes?: number;
-  /**
-   * Probe successes that close the circuit.
-   * @default 2
-   */
-  readonly halfOpenSuccesses?: number;
-  /**
-   * How long each environment trusts the state it read.
-   * @default Duration.seconds(1)
-   */
-  readonly stateCacheTtl?: Duration;
+  readonly configMaxAge?: Duration;
 }
 
 const PLATFORM_NAME = /^[a-z][a-z0-9-]{1,30}$/;
@@ -224,7 +180,9 @@ export class MicroservicePlatform extends Construct implements IMicroservicePlat
     });
     this.serviceEnvironment = {
       ...circuitBreakerEnvironment(props.circuitBreaker ?? {}),
-      CONFIG_MAX_AGE_SECONDS: String((props.configCacheTtl ?? Duration.seconds(30)).toSeconds()),
+      [CONFIG_ENV.maxAgeSeconds]: String(
+        props.configMaxAge?.toSeconds() ?? CONFIG_MAX_AGE_SECONDS_DEFAULT,
+      ),
     };
     this.configuration = new PlatformConfiguration(this, 'Config', {
       platformName: this.platformName,
@@ -321,31 +279,4 @@ export class MicroservicePlatform extends Construct implements IMicroservicePlat
   get url(): string {
     return this.gateway.restApi.url;
   }
-}
-
-function circuitBreakerEnvironment(settings: CircuitBreakerSettings): Record<string, string> {
-  const values: Record<string, number | undefined> = {
-    CIRCUIT_FAILURE_RATE_THRESHOLD: settings.failureRateThreshold,
-    CIRCUIT_MINIMUM_CALLS: settings.minimumCalls,
-    CIRCUIT_WINDOW_MS: settings.window?.toMilliseconds(),
-    CIRCUIT_CONSECUTIVE_FAILURES: settings.consecutiveFailures,
-    CIRCUIT_OPEN_DURATION_MS: settings.openDuration?.toMilliseconds(),
-    CIRCUIT_MAX_OPEN_DURATION_MS: settings.maxOpenDuration?.toMilliseconds(),
-    CIRCUIT_HALF_OPEN_PROBES: settings.halfOpenProbes,
-    CIRCUIT_HALF_OPEN_SUCCESSES: settings.halfOpenSuccesses,
-    CIRCUIT_STATE_CACHE_MS: settings.stateCacheTtl?.toMilliseconds(),
-  };
-  if (
-    settings.failureRateThreshold !== undefined &&
-    !(settings.failureRateThreshold > 0 && settings.failureRateThreshold <= 1)
-  ) {
-    throw new Error(
-      `circuitBreaker.failureRateThreshold must be in (0, 1]; got ${settings.failureRateThreshold}`,
-    );
-  }
-  return Object.fromEntries(
-    Object.entries(values)
-      .filter((entry): entry is [string, number] => entry[1] !== undefined)
-      .map(([name, value]) => [name, String(value)]),
-  );
 }

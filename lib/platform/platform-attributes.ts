@@ -2,6 +2,15 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct, type IConstruct } from 'constructs';
+import {
+  metricsNamespaceOf,
+  platformParameterRoot,
+  routeScopesPath,
+  serviceEnvironmentDefaults,
+} from '../../functions/runtime/contract';
+
+// Defined by the contract (the runtime reads the same paths and namespace); exported from here too.
+export { metricsNamespaceOf, platformParameterRoot, routeScopesPath };
 
 /**
  * What a service needs from the platform it attaches to, as plain attributes: names and IDs, no
@@ -115,42 +124,18 @@ export interface MicroservicePlatformLookupOptions {
 }
 
 /**
- * The variables every service function gets from its platform. The platform publishes each one
- * (its own value, or the runtime's default), so a service in another stack reads them all.
+ * The runtime's defaults of the variables every service function gets from its platform (breaker
+ * settings, configuration cache age), from the contract. The platform publishes each one (its own
+ * value, or this default: an SSM parameter cannot be empty), so a service in another stack reads
+ * them all.
  */
-export const SERVICE_ENVIRONMENT_VARIABLES = [
-  'CIRCUIT_FAILURE_RATE_THRESHOLD',
-  'CIRCUIT_MINIMUM_CALLS',
-  'CIRCUIT_WINDOW_MS',
-  'CIRCUIT_CONSECUTIVE_FAILURES',
-  'CIRCUIT_OPEN_DURATION_MS',
-  'CIRCUIT_MAX_OPEN_DURATION_MS',
-  'CIRCUIT_HALF_OPEN_PROBES',
-  'CIRCUIT_HALF_OPEN_SUCCESSES',
-  'CIRCUIT_STATE_CACHE_MS',
-  'CONFIG_MAX_AGE_SECONDS',
-] as const;
+export const SERVICE_ENVIRONMENT_DEFAULTS: Readonly<Record<string, string>> =
+  serviceEnvironmentDefaults();
 
-/**
- * The runtime's own defaults of the service environment, published for every variable the
- * platform leaves unset (an SSM parameter cannot be empty, and a service reads them all). A test
- * holds them equal to the runtime's defaults.
- */
-export const SERVICE_ENVIRONMENT_DEFAULTS: Record<
-  (typeof SERVICE_ENVIRONMENT_VARIABLES)[number],
-  string
-> = {
-  CIRCUIT_FAILURE_RATE_THRESHOLD: '0.5',
-  CIRCUIT_MINIMUM_CALLS: '20',
-  CIRCUIT_WINDOW_MS: '60000',
-  CIRCUIT_CONSECUTIVE_FAILURES: '10',
-  CIRCUIT_OPEN_DURATION_MS: '30000',
-  CIRCUIT_MAX_OPEN_DURATION_MS: '300000',
-  CIRCUIT_HALF_OPEN_PROBES: '1',
-  CIRCUIT_HALF_OPEN_SUCCESSES: '2',
-  CIRCUIT_STATE_CACHE_MS: '1000',
-  CONFIG_MAX_AGE_SECONDS: '30',
-};
+/** The variables every service function gets from its platform. */
+export const SERVICE_ENVIRONMENT_VARIABLES: readonly string[] = Object.keys(
+  SERVICE_ENVIRONMENT_DEFAULTS,
+);
 
 /** Attributes published as one SSM parameter each, by key below the platform's path. */
 const PUBLISHED = {
@@ -166,20 +151,6 @@ const PUBLISHED = {
   controlLoopRoleArn: 'health/control-loop-role-arn',
 } as const satisfies Partial<Record<keyof MicroservicePlatformAttributes, string>>;
 
-/**
- * Where a platform keeps what it publishes: `/{platform}/{stage}/_platform`. A service's
- * configuration path is `/{platform}/{stage}/{service}` and service names start with a letter, so
- * no service's configuration grant reaches here.
- */
-export function platformParameterRoot(platformName: string, stage: string): string {
-  return `/${platformName}/${stage}/_platform`;
-}
-
-/** Where the route-scope rules of every service (and of the platform's own routes) live. */
-export function routeScopesPath(platformName: string, stage: string): string {
-  return `${platformParameterRoot(platformName, stage)}/route-scopes`;
-}
-
 /** Where a service publishes its own attributes, so others can call it by name. */
 export function servicePublicationPath(
   platformName: string,
@@ -192,11 +163,6 @@ export function servicePublicationPath(
 /** The namespace name of a platform's Cloud Map registry. */
 export function namespaceNameOf(platformName: string, stage: string): string {
   return `${platformName}-${stage}`;
-}
-
-/** The CloudWatch namespace of a platform's metrics. */
-export function metricsNamespaceOf(platformName: string): string {
-  return `ServerlessMsa/${platformName}`;
 }
 
 /**

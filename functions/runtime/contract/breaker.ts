@@ -67,8 +67,8 @@ export const BREAKER_SETTING_NAMES = Object.keys(BREAKER_SETTINGS) as BreakerSet
  */
 export function breakerSettingProblem(name: BreakerSettingName, value: number): string | undefined {
   const { unit } = BREAKER_SETTINGS[name];
+  if (unit === 'ratio') return value > 0 && value <= 1 ? undefined : `${name} must be in (0, 1]`;
   if (!Number.isFinite(value) || value < 0) return `${name} must be a non-negative number`;
-  if (unit === 'ratio' && !(value > 0 && value <= 1)) return `${name} must be in (0, 1]`;
   if (unit === 'count' && !Number.isInteger(value)) return `${name} must be a whole number`;
   if (unit === 'ms' && !Number.isInteger(value)) return `${name} must be whole milliseconds`;
   return undefined;

@@ -133,13 +133,13 @@ describe('MicroservicePlatform', () => {
     expect(platform.registry.namespace.namespaceName).toBe('shop-prod');
   });
 
-  it('caches configuration for 30 s by default, configCacheTtl otherwise', () => {
+  it('caches configuration for 30 s by default, configMaxAge otherwise', () => {
     expect(defaults().platform.serviceEnvironment).toEqual({ CONFIG_MAX_AGE_SECONDS: '30' });
-    expect(synth({ configCacheTtl: Duration.seconds(5) }).platform.serviceEnvironment).toEqual({
+    expect(synth({ configMaxAge: Duration.seconds(5) }).platform.serviceEnvironment).toEqual({
       CONFIG_MAX_AGE_SECONDS: '5',
     });
     expect(
-      synth({ configCacheTtl: Duration.minutes(2) }).platform.serviceEnvironment
+      synth({ configMaxAge: Duration.minutes(2) }).platform.serviceEnvironment
         .CONFIG_MAX_AGE_SECONDS,
     ).toBe('120');
   });

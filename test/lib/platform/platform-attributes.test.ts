@@ -2,6 +2,8 @@ import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { BREAKER_SETTING_NAMES, BREAKER_SETTINGS } from '../../../functions/runtime/contract';
+import { breakerSettingsFromEnv } from '../../../functions/runtime/resilience/breaker-settings';
 import { resolveOptions } from '../../../functions/runtime/resilience/options';
 import { MemoryStateStore } from '../../../functions/runtime/resilience/memory-state-store';
 import { Microservice, MicroservicePlatform } from '../../../lib';
@@ -43,18 +45,15 @@ const ATTRIBUTES = {
 describe('a platform known by its attributes', () => {
   it("publishes, for every unset breaker setting, exactly the runtime's default", () => {
     const runtime = resolveOptions({ name: 'x', store: new MemoryStateStore() });
-    expect(SERVICE_ENVIRONMENT_DEFAULTS).toEqual({
-      CIRCUIT_FAILURE_RATE_THRESHOLD: String(runtime.failureRateThreshold),
-      CIRCUIT_MINIMUM_CALLS: String(runtime.minimumCalls),
-      CIRCUIT_WINDOW_MS: String(runtime.windowMs),
-      CIRCUIT_CONSECUTIVE_FAILURES: String(runtime.consecutiveFailures),
-      CIRCUIT_OPEN_DURATION_MS: String(runtime.openDurationMs),
-      CIRCUIT_MAX_OPEN_DURATION_MS: String(runtime.maxOpenDurationMs),
-      CIRCUIT_HALF_OPEN_PROBES: String(runtime.halfOpenMaxProbes),
-      CIRCUIT_HALF_OPEN_SUCCESSES: String(runtime.halfOpenSuccesses),
-      CIRCUIT_STATE_CACHE_MS: String(runtime.stateCacheMs),
-      CONFIG_MAX_AGE_SECONDS: '30',
-    });
+    const published = breakerSettingsFromEnv(SERVICE_ENVIRONMENT_DEFAULTS);
+    for (const name of BREAKER_SETTING_NAMES) expect(published[name], name).toBe(runtime[name]);
+    expect(Object.keys(SERVICE_ENVIRONMENT_DEFAULTS).sort()).toEqual(
+      [
+        ...BREAKER_SETTING_NAMES.map((name) => BREAKER_SETTINGS[name].variable),
+        'CONFIG_MAX_AGE_SECONDS',
+      ].sort(),
+    );
+    expect(SERVICE_ENVIRONMENT_DEFAULTS.CONFIG_MAX_AGE_SECONDS).toBe('30');
   });
 
   it('builds a service on the given API, authorizer, tables, namespace and environment', () => {

@@ -165,9 +165,9 @@ describe('MicroservicePlatform circuitBreaker settings', () => {
       consecutiveFailures: 4,
       openDuration: Duration.seconds(15),
       maxOpenDuration: Duration.minutes(2),
-      halfOpenProbes: 2,
+      halfOpenMaxProbes: 2,
       halfOpenSuccesses: 3,
-      stateCacheTtl: Duration.millis(250),
+      stateCache: Duration.millis(250),
     }));
 
   it('writes every setting as a CIRCUIT_* variable on every Microservice function', () => {
@@ -178,7 +178,7 @@ describe('MicroservicePlatform circuitBreaker settings', () => {
       CIRCUIT_CONSECUTIVE_FAILURES: '4',
       CIRCUIT_OPEN_DURATION_MS: '15000',
       CIRCUIT_MAX_OPEN_DURATION_MS: '120000',
-      CIRCUIT_HALF_OPEN_PROBES: '2',
+      CIRCUIT_HALF_OPEN_MAX_PROBES: '2',
       CIRCUIT_HALF_OPEN_SUCCESSES: '3',
       CIRCUIT_STATE_CACHE_MS: '250',
     };

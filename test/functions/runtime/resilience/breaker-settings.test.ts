@@ -76,7 +76,7 @@ describe('breakerSettingsFromEnv', () => {
     ['CIRCUIT_MINIMUM_CALLS', 'twenty', 'minimumCalls must be a non-negative number'],
     ['CIRCUIT_WINDOW_MS', '-1', 'windowMs must be a non-negative number'],
     ['CIRCUIT_OPEN_DURATION_MS', 'Infinity', 'openDurationMs must be a non-negative number'],
-    ['CIRCUIT_FAILURE_RATE_THRESHOLD', 'NaN', 'failureRateThreshold must be a non-negative number'],
+    ['CIRCUIT_FAILURE_RATE_THRESHOLD', 'NaN', 'failureRateThreshold must be in (0, 1]'],
     ['CIRCUIT_STATE_CACHE_MS', '10ms', 'stateCacheMs must be a non-negative number'],
     ['CIRCUIT_FAILURE_RATE_THRESHOLD', '1.5', 'failureRateThreshold must be in (0, 1]'],
     ['CIRCUIT_HALF_OPEN_MAX_PROBES', '1.5', 'halfOpenMaxProbes must be a whole number'],
