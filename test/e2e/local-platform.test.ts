@@ -14,6 +14,8 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   demoClient,
+  eventually,
+  PROJECT_ROOT,
   requestToken,
   runPlatformProcessToExit,
   startPlatformProcess,
@@ -26,7 +28,11 @@ let fullToken: string;
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 beforeAll(async () => {
-  platform = await startPlatformProcess({}, mkdtempSync(path.join(tmpdir(), 'msa-e2e-')));
+  // This boot runs central logs (the suite's one OpenSearch node).
+  platform = await startPlatformProcess(
+    { LOCAL_OPENSEARCH: '1' },
+    mkdtempSync(path.join(tmpdir(), 'msa-e2e-')),
+  );
   fullToken = await requestToken(platform, 'demo-full');
 });
 
@@ -113,6 +119,61 @@ describe('the local platform (npm start)', () => {
     expect(readingListLines.length).toBeGreaterThan(0);
     expect(recommendationLines.length).toBeGreaterThan(0);
     expect(recommendationLines[0]).toMatchObject({ source_service: 'reading-list' });
+  });
+
+  it('ships both services’ log lines of one request to OpenSearch within 15 s, and npm run logs finds them', async () => {
+    const openSearchUrl = platform.document.openSearchUrl;
+    expect(openSearchUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const correlationId = `e2e-logs-${Date.now().toString(36)}`;
+    const response = await fetch(`${platform.baseUrl}/reading-list?userId=grace`, {
+      headers: { 'x-correlation-id': correlationId, ...bearer(fullToken) },
+    });
+    expect(response.status).toBe(200);
+    const sent = Date.now();
+
+    const servicesInOpenSearch = async () => {
+      const answer = await fetch(`${openSearchUrl}/logs-*/_search?ignore_unavailable=true`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          size: 100,
+          query: { term: { correlation_id: correlationId } },
+        }),
+      });
+      const hits =
+        ((await answer.json()) as { hits?: { hits: { _source: { service: string } }[] } }).hits
+          ?.hits ?? [];
+      return [...new Set(hits.map((hit) => hit._source.service))].sort();
+    };
+    const { last } = await eventually(
+      servicesInOpenSearch,
+      (services) => services.includes('reading-list') && services.includes('recommendations'),
+      15_000,
+    );
+    expect(last).toEqual(['reading-list', 'recommendations']);
+    expect(Date.now() - sent).toBeLessThan(15_000);
+
+    // The command a developer runs answers from the same index.
+    const logs = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        path.join(PROJECT_ROOT, 'bin/logs.ts'),
+        '--correlation-id',
+        correlationId,
+      ],
+      {
+        cwd: PROJECT_ROOT,
+        env: { ...process.env, LOCAL_STATE_DIR: platform.stateDir },
+        encoding: 'utf8',
+      },
+    );
+    expect(logs.status).toBe(0);
+    const printed = logs.stdout.trim().split('\n');
+    expect(printed.every((line) => line.includes(correlationId))).toBe(true);
+    expect(printed.some((line) => / reading-list /.test(line))).toBe(true);
+    expect(printed.some((line) => / recommendations /.test(line))).toBe(true);
   });
 
   it('answers an unknown route with a 404 problem, not API Gateway’s 403', async () => {

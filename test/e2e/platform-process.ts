@@ -5,6 +5,13 @@ import { createInterface } from 'node:readline';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 
+/**
+ * Every test boot: any free port, no echoed function logs, and no local OpenSearch node (a JVM
+ * of 300–500 MB and seconds of CPU each time) unless the test asks for central logs with
+ * `LOCAL_OPENSEARCH: '1'` — one boot of the suite does.
+ */
+const QUIET_DEFAULTS = { PORT: '0', LOCAL_QUIET: '1', LOCAL_OPENSEARCH: '0' } as const;
+
 export interface PlatformProcess {
   readonly child: ChildProcess;
   readonly baseUrl: string;
@@ -13,6 +20,8 @@ export interface PlatformProcess {
     baseUrl: string;
     awsEndpoint: string;
     lambdaEndpoint: string;
+    /** The local OpenSearch node, when central logs run. */
+    openSearchUrl?: string;
     region: string;
     logDir: string;
     functions: {
@@ -43,7 +52,7 @@ export function startPlatformProcess(
     ['--import', 'tsx', path.join(PROJECT_ROOT, 'localstack/platform/start.ts')],
     {
       cwd: PROJECT_ROOT,
-      env: { ...process.env, PORT: '0', LOCAL_QUIET: '1', LOCAL_STATE_DIR: stateDir, ...env },
+      env: { ...process.env, ...QUIET_DEFAULTS, LOCAL_STATE_DIR: stateDir, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
@@ -98,7 +107,7 @@ export function runPlatformProcessToExit(
     ['--import', 'tsx', path.join(PROJECT_ROOT, 'localstack/platform/start.ts')],
     {
       cwd: PROJECT_ROOT,
-      env: { ...process.env, PORT: '0', LOCAL_QUIET: '1', LOCAL_STATE_DIR: stateDir, ...env },
+      env: { ...process.env, ...QUIET_DEFAULTS, LOCAL_STATE_DIR: stateDir, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
