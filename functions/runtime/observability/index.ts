@@ -6,3 +6,11 @@ export {
 } from './correlation';
 export { createPowertools, type Powertools } from './powertools';
 export { xrayTracing, type Tracing } from './tracing';
+export {
+  audit,
+  auditRecord,
+  createAuditTrail,
+  type AuditEntry,
+  type AuditTrail,
+  type AuditTrailOptions,
+} from './audit';
