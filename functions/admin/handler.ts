@@ -1,5 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { z } from 'zod';
 import { requireScopes } from '../runtime/auth/scopes';
@@ -15,6 +17,8 @@ import { createServiceDiscoveryClient } from '../runtime/discovery/sdk-client';
 import { createServiceHandler, type RequestScope } from '../runtime/service/service-handler';
 import { AdminTargets } from './admin-targets';
 import { removeFaultSettings } from './fault-records';
+import { DeadLetterAdmin } from './dead-letters';
+import { MESSAGING_ENV } from '../runtime/contract/messaging';
 
 const ADMIN_SCOPE = 'platform/admin';
 const powertools = createPowertools('platform-admin');
@@ -30,12 +34,24 @@ const serviceDiscovery = tracer.captureAWSv3Client(createServiceDiscoveryClient(
 const namespaceId = process.env.SERVICE_DISCOVERY_NAMESPACE_ID ?? '';
 const documents = DynamoDBDocumentClient.from(dynamodb);
 const faults = new FaultStore(documents, tableName);
-const targets = new AdminTargets(serviceDiscovery, namespaceId, async () =>
-  (await circuits.list()).map((circuit) => circuit.name),
+const deadLetters = new DeadLetterAdmin(
+  tracer.captureAWSv3Client(new SSMClient({})),
+  tracer.captureAWSv3Client(new SQSClient({})),
+  process.env[MESSAGING_ENV.consumerRegistryPath] ?? '',
 );
+const targets = new AdminTargets(serviceDiscovery, namespaceId, async () => [
+  ...(await circuits.list()).map((circuit) => circuit.name),
+  // The circuits a consumer pauses on: an operator may force them before their first call.
+  ...(process.env[MESSAGING_ENV.consumerRegistryPath]
+    ? (await deadLetters.consumers()).flatMap((consumer) => consumer.circuits)
+    : []),
+]);
 
 const CircuitName = z.object({
   name: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'a circuit name'),
+});
+const QueueName = z.object({
+  queue: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, "a consuming service's name"),
 });
 const ServiceName = z.object({
   service: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'a service name'),
@@ -97,6 +113,29 @@ export const handler = createServiceHandler({
       await faults.put(service, settings, updatedAt);
       audit(scope, 'faults.put', service, settings);
       return jsonResponse(200, { service, ...settings, updatedAt });
+    },
+    'GET /admin/dead-letters': async (_event, scope) => {
+      requireScopes(scope.caller, [ADMIN_SCOPE]);
+      const queues = await deadLetters.list();
+      return jsonResponse(200, {
+        deadLetters: queues.map((queue) => ({
+          ...queue,
+          service: queue.queue,
+          messages: queue.count,
+        })),
+      });
+    },
+    'POST /admin/dead-letters/{queue}/redrive': async (event, scope) => {
+      requireScopes(scope.caller, [ADMIN_SCOPE]);
+      const { queue } = parseInput(QueueName, event.pathParameters ?? {}, 'path');
+      const consumer = await deadLetters.consumer(queue);
+      if (!consumer) throw notFound(`No consumer queue named ${queue}.`);
+      const result = await deadLetters.redrive(consumer);
+      audit(scope, 'dead-letters.redrive', queue, {
+        moved: result.moved,
+        remaining: result.remaining,
+      });
+      return jsonResponse(200, result);
     },
     // Any well-formed name, registered or not: this is how a stale record is cleared.
     'DELETE /admin/faults/{service}': async (event, scope) => {
