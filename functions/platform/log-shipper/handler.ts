@@ -1,7 +1,10 @@
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
+import { AUDIT_ENV, auditIndexPrefix } from '../../runtime/contract/audit';
 import { createPowertools } from '../../runtime/observability/powertools';
+import { auditIndexTemplate, copyAuditRecords, toAuditDocument } from './audit-records';
 import { deliverDocuments } from './bulk-delivery';
 import { LOG_SHIPPER_ENV, logIndexPrefix, PLATFORM_NAME_ENV } from './contract';
 import { sendDeadLetters } from './dead-letters';
@@ -29,6 +32,12 @@ const indexPrefix =
 const requestTimeoutMs = positive(env[LOG_SHIPPER_ENV.requestTimeoutMs]) ?? 10_000;
 const retentionDays = positive(env.LOG_RETENTION_DAYS);
 const deadLetterQueueUrl = env[LOG_SHIPPER_ENV.deadLetterQueueUrl];
+// Audit records go to their own index (and, on AWS, their own log group): see audit-records.ts.
+const auditPrefix = auditIndexPrefix(env[PLATFORM_NAME_ENV] ?? 'platform');
+const auditRetentionDays = positive(env[AUDIT_ENV.retentionDays]);
+const auditLogGroupName = env[AUDIT_ENV.logGroupName];
+const cloudWatchLogs = auditLogGroupName ? new CloudWatchLogsClient({}) : undefined;
+const auditStreams = new Set<string>();
 const client = endpoint
   ? createOpenSearchClient({
       endpoint,
@@ -51,18 +60,34 @@ export interface ShipmentSummary {
 export async function handler(event: unknown, context: Context): Promise<ShipmentSummary> {
   if (!client) throw new Error(`Set ${LOG_SHIPPER_ENV.endpoint} to the OpenSearch endpoint`);
   const batch = decodeSubscriptionEvent(event);
-  const documents = batch.logEvents.map((logEvent) => toLogDocument(logEvent, batch, indexPrefix));
+  const auditEvents: typeof batch.logEvents = [];
+  const documents = batch.logEvents.map((logEvent) => {
+    const auditDocument = toAuditDocument(logEvent, batch, auditPrefix);
+    if (!auditDocument) return toLogDocument(logEvent, batch, indexPrefix);
+    auditEvents.push(logEvent);
+    return auditDocument;
+  });
   if (documents.length === 0)
     return { logGroup: batch.logGroup, sent: 0, delivered: 0, deadLettered: 0, requests: 0 };
 
   // Once per environment; a failed set-up is tried again by the next batch.
-  indexReady ??= ensureIndexSetup(client, indexPrefix, { retentionDays }).catch(
-    (error: unknown) => {
+  indexReady ??= Promise.all([
+    ensureIndexSetup(client, indexPrefix, { retentionDays }),
+    ensureIndexSetup(client, auditPrefix, {
+      retentionDays: auditRetentionDays,
+      template: auditIndexTemplate(auditPrefix),
+    }),
+  ])
+    .then(() => undefined)
+    .catch((error: unknown) => {
       indexReady = undefined;
       throw error;
-    },
-  );
+    });
   await indexReady;
+  // The audit log group first: its copy is the record kept longest.
+  if (cloudWatchLogs && auditLogGroupName && auditEvents.length > 0) {
+    await copyAuditRecords(cloudWatchLogs, auditLogGroupName, batch, auditEvents, auditStreams);
+  }
 
   const result = await deliverDocuments(documents, {
     client,

@@ -12,6 +12,8 @@ export async function ensureIndexSetup(
   indexPrefix: string,
   options: {
     retentionDays?: number;
+    /** @default - the log index template (logIndexTemplate) */
+    template?: Record<string, unknown>;
     attempts?: number;
     sleep?: (ms: number) => Promise<void>;
   } = {},
@@ -21,7 +23,7 @@ export async function ensureIndexSetup(
     client.request(
       'PUT',
       `/_index_template/${name}`,
-      JSON.stringify(logIndexTemplate(indexPrefix)),
+      JSON.stringify(options.template ?? logIndexTemplate(indexPrefix)),
     ),
   );
   if (options.retentionDays !== undefined) {
