@@ -5,6 +5,7 @@
  */
 import { run as authorizer } from './authorizer.bench';
 import { run as bundleSize } from './bundle-size.bench';
+import { run as centralLogs } from './central-logs.bench';
 import { run as circuitBreaker } from './circuit-breaker.bench';
 import { run as configDiscovery } from './config-discovery.bench';
 import { run as packageSize } from './package-size.bench';
@@ -20,6 +21,7 @@ async function main(): Promise<void> {
     authorizer,
     configDiscovery,
     tracing,
+    centralLogs,
   ]) {
     for (const line of await bench()) console.log(line);
   }
