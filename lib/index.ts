@@ -1,6 +1,7 @@
 export * from './platform/microservice-platform';
 export * from './auth/authorization-server';
 export * from './platform/admin-api';
+export * from './console';
 export * from './resilience/resilience-store';
 export * from './resilience/circuit-breaker-settings';
 export * from './service/platform-function';

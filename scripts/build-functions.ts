@@ -46,9 +46,34 @@ export async function buildPlatformFunctions(
       });
       mkdirSync(outdir, { recursive: true });
       for (const file of result.outputFiles) writeIfChanged(file.path, file.contents);
+      if (name === 'console') await buildConsoleAssets(path.join(outdir, 'assets'));
       return outdir;
     }),
   );
+}
+
+/**
+ * The operator console's browser side: its TypeScript and CSS bundled into `app.js` and
+ * `app.css` (no framework, nothing loaded from elsewhere: the page's CSP admits only its own
+ * origin), and the page itself, into `assets/` beside the console function that serves them.
+ */
+export async function buildConsoleAssets(outdir: string): Promise<void> {
+  const app = path.join(ROOT, 'functions', 'console', 'app');
+  const result = await build({
+    entryPoints: [path.join(app, 'main.ts')],
+    outfile: path.join(outdir, 'app.js'),
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: ['chrome110', 'firefox110', 'safari16'],
+    minify: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+    write: false,
+  });
+  mkdirSync(outdir, { recursive: true });
+  for (const file of result.outputFiles) writeIfChanged(file.path, file.contents);
+  writeIfChanged(path.join(outdir, 'index.html'), readFileSync(path.join(app, 'index.html')));
 }
 
 function writeIfChanged(file: string, contents: Uint8Array): void {

@@ -13,6 +13,7 @@ import {
 } from '../resilience/circuit-breaker-settings';
 import { CONFIG_ENV, CONFIG_MAX_AGE_SECONDS_DEFAULT } from '../../functions/runtime/contract';
 import { AdminApi } from './admin-api';
+import { OperatorConsole } from '../console/operator-console';
 import {
   type IMicroservicePlatform,
   importPlatform,
@@ -139,6 +140,8 @@ export class MicroservicePlatform extends Construct implements IMicroservicePlat
   readonly resilience: ResilienceStore;
   /** The operators' API under /admin; undefined without an authorization server. */
   readonly adminApi?: AdminApi;
+  /** The operator console at `/console`; undefined without an authorization server. */
+  readonly console?: OperatorConsole;
   /** Environment every service function gets (breaker settings). */
   readonly serviceEnvironment: Record<string, string>;
 
@@ -204,6 +207,10 @@ export class MicroservicePlatform extends Construct implements IMicroservicePlat
         authorizationServer: this.authorizationServer,
         resilience: this.resilience,
         registry: this.registry,
+      });
+      this.console = new OperatorConsole(this, 'Console', {
+        platform: this,
+        gateway: this.gateway,
       });
     }
     if (!this.authorizationServer) {

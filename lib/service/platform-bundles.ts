@@ -15,6 +15,8 @@ export const PLATFORM_BUNDLES = {
   authorizer: 'auth/authorizer/handler.ts',
   admin: 'admin/handler.ts',
   'control-loop': 'platform/control-loop/handler.ts',
+  // The operator console's server; its page, script and style sheet go beside it in `assets/`.
+  console: 'console/handler.ts',
 } as const;
 
 export type PlatformBundleName = keyof typeof PLATFORM_BUNDLES;

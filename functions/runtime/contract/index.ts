@@ -5,6 +5,7 @@
  */
 export * from './admin-routes';
 export * from './breaker';
+export * from './console';
 export * from './environment';
 export * from './metrics';
 export * from './route-scopes';

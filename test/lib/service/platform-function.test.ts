@@ -62,6 +62,7 @@ describe('PlatformFunction', () => {
       authorizer: 'authorizer',
       admin: 'platform-admin',
       'control-loop': 'control-loop',
+      console: 'console',
     };
     for (const name of names) {
       const found = byService.get(serviceNameOf[name]);
