@@ -17,6 +17,8 @@ export const LOG_SHIPPER_ENV = {
   concurrency: 'LOG_SHIPPER_CONCURRENCY',
   /** Time one bulk request may take before it counts as failed (and is retried). Default 10000. */
   requestTimeoutMs: 'LOG_SHIPPER_REQUEST_TIMEOUT_MS',
+  /** Days a daily index is kept (an ISM policy; AWS only, the local node has no ISM). Unset: none put. */
+  retentionDays: 'LOG_RETENTION_DAYS',
 } as const;
 
 /** The platform's name (set on every platform function). */

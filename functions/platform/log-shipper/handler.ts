@@ -30,7 +30,7 @@ const endpoint = env[LOG_SHIPPER_ENV.endpoint];
 const indexPrefix =
   env[LOG_SHIPPER_ENV.indexPrefix] || logIndexPrefix(env[PLATFORM_NAME_ENV] ?? 'platform');
 const requestTimeoutMs = positive(env[LOG_SHIPPER_ENV.requestTimeoutMs]) ?? 10_000;
-const retentionDays = positive(env.LOG_RETENTION_DAYS);
+const retentionDays = positive(env[LOG_SHIPPER_ENV.retentionDays]);
 const deadLetterQueueUrl = env[LOG_SHIPPER_ENV.deadLetterQueueUrl];
 // Audit records go to their own index (and, on AWS, their own log group): see audit-records.ts.
 const auditPrefix = auditIndexPrefix(env[PLATFORM_NAME_ENV] ?? 'platform');
