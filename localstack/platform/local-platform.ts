@@ -31,6 +31,7 @@ import {
   type StateLock,
 } from './state-lock';
 import { runTriggers } from './triggers';
+import { type CdkApp, synthesizeApp } from './synth-app';
 import { CentralLogs, platformNameOf } from './observability/central-logs';
 import { startPlatformTracing } from './tracing/platform-tracing';
 import type { LocalTracing } from './tracing/local-tracing';
@@ -48,6 +49,11 @@ export interface LocalPlatformOptions {
    * @default - synthesizes the app of cdk.json into `.local/cdk.out`
    */
   readonly cloudAssemblyDir?: string;
+  /**
+   * The CDK app to synthesize (see `readCdkApp`): run directly, as the CDK CLI runs it.
+   * @default - `cdk synth` of this repository's cdk.json with its pinned CLI
+   */
+  readonly app?: CdkApp;
   /** @default - AWS_ENDPOINT_URL, else an embedded moto server */
   readonly awsEndpoint?: string;
   /** @default - AWS_REGION, else 'us-east-1' */
@@ -185,7 +191,10 @@ export async function startLocalPlatform(
       progress,
       'synth',
       async () => {
-        const dir = options.cloudAssemblyDir ?? (await synthesize(path.join(stateDir, 'cdk.out')));
+        const outdir = path.join(stateDir, 'cdk.out');
+        const dir =
+          options.cloudAssemblyDir ??
+          (options.app ? await synthesizeApp(options.app, outdir) : await synthesize(outdir));
         return { assemblyDir: dir, stacks: readCloudAssembly(dir) };
       },
       ({ assemblyDir: dir, stacks: found }) =>

@@ -2,13 +2,15 @@ import * as path from 'node:path';
 import { LocalPlatformError } from './emulator';
 import { PROJECT_ROOT, QUIET_SDK, startLocalPlatform } from './local-platform';
 import { consoleProgress } from './progress';
+import { readCdkApp } from './synth-app';
 import { displayPath } from './state-lock';
 
 /**
  * `npm start`: the whole platform on 127.0.0.1 with no Docker and no AWS account.
  * Options come from the environment: PORT (default 3000, 0 = any free port), AWS_ENDPOINT_URL
  * (use a running emulator such as LocalStack), LOCAL_CLOUD_ASSEMBLY (run an already synthesized
- * cdk.out instead of synthesizing), LOCAL_STATE_DIR (where logs and platform.json go; default
+ * cdk.out instead of synthesizing), LOCAL_APP_DIR (the project whose cdk.json names the app;
+ * default this repository) and LOCAL_APP (the app's command instead), LOCAL_STATE_DIR (where logs and platform.json go; default
  * .local), LOCAL_KEEP_LOGS (earlier runs' log folders kept; default 5), LOCAL_QUIET=1 (do not
  * echo function logs), LOCAL_OPENSEARCH=0 (no local OpenSearch node: central logs left out).
  */
@@ -25,6 +27,8 @@ async function main(): Promise<void> {
     cloudAssemblyDir: process.env.LOCAL_CLOUD_ASSEMBLY
       ? path.resolve(process.env.LOCAL_CLOUD_ASSEMBLY)
       : undefined,
+    // The app of cdk.json in LOCAL_APP_DIR (this repository: the example app), or LOCAL_APP.
+    app: readCdkApp(process.env.LOCAL_APP_DIR ?? PROJECT_ROOT, process.env.LOCAL_APP || undefined),
     echoLogs: process.env.LOCAL_QUIET !== '1',
     stateDir,
     keepLogRuns: keptLogRuns(process.env.LOCAL_KEEP_LOGS),
