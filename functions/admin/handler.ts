@@ -19,8 +19,11 @@ import { AdminTargets } from './admin-targets';
 import { removeFaultSettings } from './fault-records';
 import { DeadLetterAdmin } from './dead-letters';
 import { MESSAGING_ENV } from '../runtime/contract/messaging';
+import { ViewCache, viewCacheMaxAge } from './view-cache';
 
 const ADMIN_SCOPE = 'platform/admin';
+/** Views (every GET) accept the read scope too: the console's operators look before they act. */
+const READ_SCOPE = 'platform/read';
 const powertools = createPowertools('platform-admin');
 const { logger, tracer } = powertools;
 const tableName = process.env.RESILIENCE_TABLE_NAME ?? '';
@@ -46,6 +49,17 @@ const targets = new AdminTargets(serviceDiscovery, namespaceId, async () => [
     ? (await deadLetters.consumers()).flatMap((consumer) => consumer.circuits)
     : []),
 ]);
+
+// What every open console polls, read once per cache period however many poll it.
+const maxAge = () => viewCacheMaxAge(process.env);
+const circuitView = new ViewCache(() => circuits.list(), maxAge);
+const serviceView = new ViewCache(() => listServices(serviceDiscovery, namespaceId), maxAge);
+
+/** A view needs the read scope or the admin scope (which includes looking). */
+function requireViewScope(scope: RequestScope): void {
+  if (scope.caller?.scopes.includes(READ_SCOPE)) return;
+  requireScopes(scope.caller, [ADMIN_SCOPE]);
+}
 
 const CircuitName = z.object({
   name: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'a circuit name'),
@@ -80,6 +94,7 @@ function circuitAction(action: 'forceOpen' | 'forceClosed' | 'reset') {
     const { name } = parseInput(CircuitName, event.pathParameters ?? {}, 'path');
     await targets.requireCircuit(name);
     const summary = await circuits[action](name);
+    circuitView.invalidate();
     audit(scope, `circuit.${action}`, name, { state: summary.state });
     return jsonResponse(200, summary);
   };
@@ -90,18 +105,18 @@ export const handler = createServiceHandler({
   powertools,
   routes: {
     'GET /admin/circuits': async (_event, scope) => {
-      requireScopes(scope.caller, [ADMIN_SCOPE]);
-      return jsonResponse(200, { circuits: await circuits.list() });
+      requireViewScope(scope);
+      return jsonResponse(200, { circuits: await circuitView.get() });
     },
     'POST /admin/circuits/{name}/force-open': circuitAction('forceOpen'),
     'POST /admin/circuits/{name}/force-closed': circuitAction('forceClosed'),
     'POST /admin/circuits/{name}/reset': circuitAction('reset'),
     'GET /admin/services': async (_event, scope) => {
-      requireScopes(scope.caller, [ADMIN_SCOPE]);
-      return jsonResponse(200, { services: await listServices(serviceDiscovery, namespaceId) });
+      requireViewScope(scope);
+      return jsonResponse(200, { services: await serviceView.get() });
     },
     'GET /admin/faults': async (_event, scope) => {
-      requireScopes(scope.caller, [ADMIN_SCOPE]);
+      requireViewScope(scope);
       return jsonResponse(200, { faults: await faults.list() });
     },
     'PUT /admin/faults/{service}': async (event, scope) => {
@@ -115,7 +130,7 @@ export const handler = createServiceHandler({
       return jsonResponse(200, { service, ...settings, updatedAt });
     },
     'GET /admin/dead-letters': async (_event, scope) => {
-      requireScopes(scope.caller, [ADMIN_SCOPE]);
+      requireViewScope(scope);
       const queues = await deadLetters.list();
       return jsonResponse(200, {
         deadLetters: queues.map((queue) => ({

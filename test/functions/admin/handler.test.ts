@@ -1,6 +1,8 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
+  GetInstancesHealthStatusCommand,
   GetServiceCommand,
+  ListInstancesCommand,
   ListServicesCommand,
   ServiceDiscoveryClient,
 } from '@aws-sdk/client-servicediscovery';
@@ -34,6 +36,8 @@ const ENV = {
   SERVICE_DISCOVERY_NAMESPACE_ID: NAMESPACE_ID,
   POWERTOOLS_TRACE_ENABLED: 'false',
   POWERTOOLS_SERVICE_NAME: 'platform-admin',
+  // Views uncached unless a test turns the cache on (each test mocks its own answers).
+  ADMIN_VIEW_CACHE_MS: '0',
   AWS_REGION: 'eu-west-1',
   AWS_ACCESS_KEY_ID: 'x',
   AWS_SECRET_ACCESS_KEY: 'y',
@@ -190,6 +194,74 @@ describe('admin handler — scope re-check', () => {
   it('answers 404 for a route that is not an admin route', async () => {
     const response = await call({ method: 'DELETE', resource: '/admin/circuits' });
     expect(response.statusCode).toBe(404);
+  });
+});
+
+describe('admin handler — views for the console (read scope, cached)', () => {
+  const READER = { sub: 'operator-1', clientId: 'console', scope: 'platform/read' };
+
+  beforeEach(() => {
+    cloudMap.on(ListInstancesCommand).resolves({
+      Instances: [{ Id: 'i-1', Attributes: { version: '1.0.0', weight: '100' } }],
+    });
+    cloudMap.on(GetInstancesHealthStatusCommand).resolves({ Status: { 'i-1': 'HEALTHY' } });
+  });
+
+  it.each(['/admin/circuits', '/admin/services', '/admin/faults'])(
+    'serves GET %s to a caller holding platform/read only',
+    async (resource) => {
+      const response = await call({ method: 'GET', resource, authorizer: READER });
+      expect(response.statusCode).toBe(200);
+    },
+  );
+
+  it('refuses an action (force-open) to a caller holding platform/read only, writing nothing', async () => {
+    const response = await call({
+      method: 'POST',
+      resource: '/admin/circuits/{name}/force-open',
+      pathParameters: { name: 'recommendations' },
+      authorizer: READER,
+    });
+    expect(response.statusCode).toBe(403);
+    expect(response.json).toMatchObject({ error: 'insufficient_scope', scope: 'platform/admin' });
+    expect(dynamoCalls()).toBe(0);
+  });
+
+  it('answers ten consoles polling circuits and services within the cache age with one read each', async () => {
+    process.env.ADMIN_VIEW_CACHE_MS = '600000';
+    try {
+      dynamo.on(ScanCommand).resolves({ Items: [circuitItem('recommendations')] });
+      const poll = (resource: string) => call({ method: 'GET', resource });
+      // Ten consoles at once, then each polling again.
+      const first = await Promise.all(
+        Array.from({ length: 10 }, () => [poll('/admin/circuits'), poll('/admin/services')]).flat(),
+      );
+      for (let round = 0; round < 10; round++) {
+        await poll('/admin/circuits');
+        await poll('/admin/services');
+      }
+      expect(first.every((response) => response.statusCode === 200)).toBe(true);
+      expect(dynamo.commandCalls(ScanCommand)).toHaveLength(1);
+      // One listing of the namespace and of each service's instances for the services view.
+      expect(cloudMap.commandCalls(ListServicesCommand)).toHaveLength(1);
+      expect(cloudMap.commandCalls(ListInstancesCommand)).toHaveLength(SERVICES.length);
+
+      // An operator's action drops the cached circuits: the next poll shows it.
+      dynamo.on(GetCommand).resolves({ Item: circuitItem('recommendations') });
+      dynamo.on(PutCommand).resolves({});
+      const forced = await call({
+        method: 'POST',
+        resource: '/admin/circuits/{name}/force-open',
+        pathParameters: { name: 'recommendations' },
+      });
+      expect(forced.statusCode).toBe(200);
+      const scansBefore = dynamo.commandCalls(ScanCommand).length;
+      await poll('/admin/circuits');
+      await poll('/admin/circuits');
+      expect(dynamo.commandCalls(ScanCommand).length).toBe(scansBefore + 1);
+    } finally {
+      process.env.ADMIN_VIEW_CACHE_MS = '0';
+    }
   });
 });
 
