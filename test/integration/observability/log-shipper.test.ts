@@ -10,7 +10,7 @@ import type { ShipmentSummary } from '../../../functions/platform/log-shipper/ha
 import { encodeSubscriptionEvent } from '../../../functions/platform/log-shipper/envelope';
 import type { OpenSearchNode } from '../../../localstack/platform/observability/opensearch-node';
 import { lambdaContext } from '../../support/events';
-import { emulatorClientConfig } from '../aws-clients';
+import { emulatorClientConfig, emulatorEndpoint } from '../aws-clients';
 import { BulkFaultProxy, type BulkFault } from './bulk-fault-proxy';
 import { countDocuments, startTestOpenSearch } from './local-opensearch';
 
@@ -31,7 +31,8 @@ beforeAll(async () => {
   sqs = new SQSClient(emulatorClientConfig());
   queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: `log-dlq-${randomUUID()}` })))
     .QueueUrl!;
-  const { endpoint, credentials, region } = emulatorClientConfig();
+  const { credentials, region } = emulatorClientConfig();
+  const endpoint = emulatorEndpoint();
   // The handler reads its settings once per environment, as on Lambda.
   Object.assign(process.env, {
     OPENSEARCH_ENDPOINT: proxyUrl,
