@@ -2,7 +2,12 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { CachedKeyDocument, keyStoreFromEnv } from '../../runtime/auth/key-store';
 import { createPowertools } from '../../runtime/observability/powertools';
+import { AUTH_ENV } from '../../runtime/contract/environment';
+import { DynamoDbUsersRepository } from '../users/users';
 import { DynamoDbClientsRepository } from './clients';
+import type { PeopleGrants } from './code-grant';
+import { DynamoDbGrantStore } from './grant-store';
+import { parsePublicClients } from './public-clients';
 import { DynamoDbReplayStore, InMemoryReplayStore } from './replay';
 import { createTokenService, type TokenServiceOptions } from './token-service';
 
@@ -16,7 +21,9 @@ import { createTokenService, type TokenServiceOptions } from './token-service';
  * - ACCESS_TOKEN_AUDIENCE (default: the issuer), ACCESS_TOKEN_TTL_SECONDS (default 900),
  *   CLOCK_TOLERANCE_SECONDS (default 30), KEY_CACHE_SECONDS (default 60),
  *   SCOPES_SUPPORTED (space-separated, for the metadata), ASSERTION_REPLAY_TABLE_NAME (optional:
- *   fleet-wide private_key_jwt replay protection; per-environment memory otherwise).
+ *   fleet-wide private_key_jwt replay protection; per-environment memory otherwise);
+ * - people's sign-in, when USERS_TABLE_NAME, GRANTS_TABLE_NAME and PUBLIC_CLIENTS are all set:
+ *   REFRESH_TOKEN_TTL_SECONDS (default 28800), AUTHORIZATION_CODE_TTL_SECONDS (default 60).
  */
 export function tokenOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): TokenServiceOptions {
   const int = (value: string | undefined) =>
@@ -27,6 +34,25 @@ export function tokenOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Token
     accessTokenTtlSeconds: int(env.ACCESS_TOKEN_TTL_SECONDS),
     clockToleranceSeconds: int(env.CLOCK_TOLERANCE_SECONDS),
     scopesSupported: (env.SCOPES_SUPPORTED ?? '').split(/[\s,]+/).filter(Boolean),
+    codeTtlSeconds: int(env[AUTH_ENV.authorizationCodeTtlSeconds]),
+  };
+}
+
+/** People's sign-in from the environment; undefined (machines only) unless fully configured. */
+export function peopleGrantsFromEnv(
+  dynamo: DynamoDBClient,
+  env: NodeJS.ProcessEnv = process.env,
+): PeopleGrants | undefined {
+  const usersTable = env[AUTH_ENV.usersTableName];
+  const grantsTable = env[AUTH_ENV.grantsTableName];
+  const { clients } = parsePublicClients(env[AUTH_ENV.publicClients]);
+  if (!usersTable || !grantsTable || clients.length === 0) return undefined;
+  const ttl = env[AUTH_ENV.refreshTokenTtlSeconds];
+  return {
+    clients: new Map(clients.map((client) => [client.clientId, client])),
+    users: new DynamoDbUsersRepository(usersTable, dynamo),
+    grants: new DynamoDbGrantStore(grantsTable, dynamo),
+    refreshTokenTtlSeconds: ttl && /^\d+$/.test(ttl) ? Number(ttl) : undefined,
   };
 }
 
@@ -54,6 +80,7 @@ export const handler = async (
         : new InMemoryReplayStore(),
       powertools,
       options: tokenOptionsFromEnv(),
+      people: peopleGrantsFromEnv(dynamo),
     });
   }
   powertools?.logger.addContext(context);

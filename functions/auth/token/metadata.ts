@@ -1,19 +1,42 @@
 import { jwksUriOf, tokenEndpointOf } from '../../runtime/auth/issuer';
 import { ASSERTION_ALGORITHMS, CLIENT_AUTH_METHODS } from './client-auth';
 
+/** The authorization endpoint of an issuer (people's sign-in). */
+export function authorizationEndpointOf(issuer: string): string {
+  return `${issuer}/oauth2/authorize`;
+}
+
 /**
- * RFC 8414 authorization server metadata. Only the client_credentials grant exists, so there is
- * no authorization endpoint and `response_types_supported` is empty (RFC 7591 §2 uses the same
- * empty list for clients that use no authorization endpoint).
+ * RFC 8414 authorization server metadata. With people's sign-in (`withPeople`), the
+ * authorization endpoint, the code and refresh grants, PKCE S256 only, public clients
+ * (`none`) and RFC 9207's `iss` in authorization responses; without it, client_credentials only
+ * and `response_types_supported` is empty (RFC 7591 §2 uses the same empty list for clients that
+ * use no authorization endpoint).
  */
-export function authorizationServerMetadata(issuer: string, scopesSupported: readonly string[]) {
+export function authorizationServerMetadata(
+  issuer: string,
+  scopesSupported: readonly string[],
+  withPeople = false,
+) {
   return {
     issuer,
+    ...(withPeople ? { authorization_endpoint: authorizationEndpointOf(issuer) } : {}),
     token_endpoint: tokenEndpointOf(issuer),
     jwks_uri: jwksUriOf(issuer),
-    grant_types_supported: ['client_credentials'],
-    response_types_supported: [] as string[],
-    token_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
+    grant_types_supported: withPeople
+      ? ['client_credentials', 'authorization_code', 'refresh_token']
+      : ['client_credentials'],
+    response_types_supported: withPeople ? ['code'] : ([] as string[]),
+    ...(withPeople
+      ? {
+          response_modes_supported: ['query'],
+          code_challenge_methods_supported: ['S256'],
+          authorization_response_iss_parameter_supported: true,
+        }
+      : {}),
+    token_endpoint_auth_methods_supported: withPeople
+      ? [...CLIENT_AUTH_METHODS, 'none']
+      : [...CLIENT_AUTH_METHODS],
     token_endpoint_auth_signing_alg_values_supported: [...ASSERTION_ALGORITHMS],
     ...(scopesSupported.length > 0 ? { scopes_supported: [...scopesSupported] } : {}),
   };
@@ -21,15 +44,18 @@ export function authorizationServerMetadata(issuer: string, scopesSupported: rea
 
 /**
  * `/.well-known/openid-configuration`, for clients and JWT libraries that discover by the OIDC
- * path. This server is not an OpenID Provider: it issues no ID tokens and has no authorization or
- * userinfo endpoint. It therefore carries the OIDC-required members only where a truthful value
- * exists (`subject_types_supported: ["public"]` — `sub` is the client_id for everyone) and states
- * empty lists for `response_types_supported` and `id_token_signing_alg_values_supported` rather
- * than advertising capabilities it does not have; `authorization_endpoint` is omitted.
+ * path. This server issues no ID tokens and has no userinfo endpoint: it carries the
+ * OIDC-required members only where a truthful value exists (`subject_types_supported:
+ * ["public"]` — `sub` is the client ID of a machine, the username of a person) and states an
+ * empty `id_token_signing_alg_values_supported` rather than advertise what it does not do.
  */
-export function openIdConfiguration(issuer: string, scopesSupported: readonly string[]) {
+export function openIdConfiguration(
+  issuer: string,
+  scopesSupported: readonly string[],
+  withPeople = false,
+) {
   return {
-    ...authorizationServerMetadata(issuer, scopesSupported),
+    ...authorizationServerMetadata(issuer, scopesSupported, withPeople),
     subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: [] as string[],
   };

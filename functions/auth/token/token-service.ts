@@ -12,10 +12,19 @@ import { isScopeToken, parseScope } from '../../runtime/auth/scopes';
 import { problemResponse } from '../../runtime/http/problem';
 import {
   CORRELATION_ID_HEADER,
+  findHeader,
   resolveCorrelationId,
 } from '../../runtime/observability/correlation';
 import type { Powertools } from '../../runtime/observability/powertools';
+import { createAuthorizationEndpoint, type LoginBackoff } from './authorize';
 import { authenticateClient } from './client-auth';
+import {
+  exchangeCode,
+  refreshTokens,
+  type IssuedAccessToken,
+  type PeopleGrants,
+} from './code-grant';
+import { signedFormTokens } from './form-token';
 import type { ClientsRepository } from './clients';
 import { parseTokenForm, DEFAULT_MAX_BODY_BYTES } from './form';
 import { authorizationServerMetadata, openIdConfiguration } from './metadata';
@@ -36,6 +45,10 @@ export interface TokenServiceOptions {
   /** Listed as `scopes_supported` in the metadata. */
   readonly scopesSupported?: readonly string[];
   readonly metadataMaxAgeSeconds?: number;
+  /** Lifetime of authorization codes. @default 60 */
+  readonly codeTtlSeconds?: number;
+  /** Back-off after failed sign-ins. @default - see LoginBackoff */
+  readonly loginBackoff?: LoginBackoff;
 }
 
 export interface TokenServiceDeps {
@@ -45,12 +58,21 @@ export interface TokenServiceDeps {
   readonly powertools: Powertools;
   readonly clock?: () => Date;
   readonly options?: TokenServiceOptions;
+  /**
+   * People's sign-in: the authorization endpoint, the authorization_code and refresh_token grants.
+   * @default - machines only (client_credentials)
+   */
+  readonly people?: PeopleGrants;
 }
 
 const METADATA = '/.well-known/oauth-authorization-server';
 
+const PEOPLE_GRANTS = ['authorization_code', 'refresh_token'];
+
 /**
- * The token service: `POST /oauth2/token` (client_credentials) and the public metadata routes.
+ * The token service: `POST /oauth2/token` (client_credentials for machines; authorization_code
+ * with PKCE and rotating refresh tokens for people), `GET|POST /oauth2/authorize` (the login
+ * page), and the public metadata routes.
  * Returns an API Gateway proxy result for every input; an unexpected fault is a generic 500 that
  * says nothing about its cause, while bad input is always a 4xx.
  */
@@ -75,6 +97,90 @@ export function createTokenService(deps: TokenServiceDeps) {
     return imported;
   }
 
+  const people = deps.people;
+  const authorize = people
+    ? createAuthorizationEndpoint({
+        clients: people.clients,
+        users: people.users,
+        grants: people.grants,
+        formTokens: signedFormTokens(deps.keys, signingKeyOf),
+        powertools: deps.powertools,
+        clock,
+        codeTtlSeconds: opts.codeTtlSeconds,
+        backoff: opts.loginBackoff,
+      })
+    : undefined;
+
+  async function issueAccessToken(
+    issuer: string,
+    now: Date,
+    claims: { sub: string; clientId: string; scope: string },
+  ): Promise<IssuedAccessToken & { kid: string; jti: string }> {
+    const document = await deps.keys.get();
+    const key = document ? currentKey(document) : undefined;
+    if (!key) {
+      logger.error('No current signing key: run the key rotation function');
+      throw new OAuthError(
+        'temporarily_unavailable',
+        'The service cannot issue tokens right now.',
+        503,
+      );
+    }
+    const iat = Math.floor(now.getTime() / 1000);
+    const jti = randomUUID();
+    const accessToken = await new SignJWT({ client_id: claims.clientId, scope: claims.scope })
+      .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt' })
+      .setIssuer(issuer)
+      .setSubject(claims.sub)
+      .setAudience(opts.audience ?? issuer)
+      .setIssuedAt(iat)
+      .setNotBefore(iat)
+      .setExpirationTime(iat + ttl)
+      .setJti(jti)
+      .sign(await signingKeyOf(key));
+    metrics.addMetric('TokensIssued', 'Count', 1);
+    return { accessToken, expiresIn: ttl, kid: key.kid, jti };
+  }
+
+  /** A people's grant: a public client (PKCE, no secret) names itself with client_id. */
+  async function peopleGrant(
+    event: APIGatewayProxyEvent,
+    params: Map<string, string>,
+    grantType: string,
+    issuer: string,
+  ): Promise<APIGatewayProxyResult> {
+    const presentsCredentials =
+      findHeader(event.headers, 'authorization') !== undefined ||
+      params.has('client_secret') ||
+      params.has('client_assertion');
+    const clientId = params.get('client_id');
+    const client = clientId !== undefined ? people!.clients.get(clientId) : undefined;
+    if (presentsCredentials || !client) {
+      if (!clientId && !presentsCredentials)
+        throw new OAuthError('invalid_request', 'client_id is required.');
+      throw new OAuthError(
+        presentsCredentials ? 'unauthorized_client' : 'invalid_client',
+        presentsCredentials
+          ? 'Only public clients (PKCE, no client authentication) may use this grant.'
+          : 'Client authentication failed.',
+        presentsCredentials ? 400 : 401,
+      );
+    }
+    logger.appendKeys({ client_id: client.clientId });
+    const now = clock();
+    const issue = (claims: { sub: string; clientId: string; scope: string }) =>
+      issueAccessToken(issuer, now, claims);
+    const body =
+      grantType === 'authorization_code'
+        ? await exchangeCode(params, client, people!, now.getTime(), issue, logger)
+        : await refreshTokens(params, client, people!, now.getTime(), issue, logger);
+    return {
+      statusCode: 200,
+      headers: { 'content-type': 'application/json;charset=UTF-8', ...NO_STORE_HEADERS },
+      body: JSON.stringify(body),
+    };
+  }
+
   async function token(
     event: APIGatewayProxyEvent,
     issuer: string,
@@ -87,10 +193,15 @@ export function createTokenService(deps: TokenServiceDeps) {
     const params = parseTokenForm(event, opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
     const grantType = params.get('grant_type');
     if (!grantType) throw new OAuthError('invalid_request', 'grant_type is required.');
+    if (people && PEOPLE_GRANTS.includes(grantType)) {
+      return peopleGrant(event, params, grantType, issuer);
+    }
     if (grantType !== 'client_credentials') {
       throw new OAuthError(
         'unsupported_grant_type',
-        'Only the client_credentials grant is supported.',
+        people
+          ? 'Supported grants: client_credentials, authorization_code and refresh_token.'
+          : 'Only the client_credentials grant is supported.',
       );
     }
     const now = clock();
@@ -129,37 +240,19 @@ export function createTokenService(deps: TokenServiceDeps) {
       }
       granted = requested;
     }
-    const document = await deps.keys.get();
-    const key = document ? currentKey(document) : undefined;
-    if (!key) {
-      logger.error('No current signing key: run the key rotation function');
-      throw new OAuthError(
-        'temporarily_unavailable',
-        'The service cannot issue tokens right now.',
-        503,
-      );
-    }
-    const iat = Math.floor(now.getTime() / 1000);
     const scope = granted.join(' ');
-    const jti = randomUUID();
-    const accessToken = await new SignJWT({ client_id: client.clientId, scope })
-      .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt' })
-      .setIssuer(issuer)
-      .setSubject(client.clientId)
-      .setAudience(opts.audience ?? issuer)
-      .setIssuedAt(iat)
-      .setNotBefore(iat)
-      .setExpirationTime(iat + ttl)
-      .setJti(jti)
-      .sign(await signingKeyOf(key));
+    const { accessToken, kid, jti } = await issueAccessToken(issuer, now, {
+      sub: client.clientId,
+      clientId: client.clientId,
+      scope,
+    });
     logger.info('Access token issued', {
       client_id: client.clientId,
       auth_method: method,
       scope,
-      kid: key.kid,
+      kid,
       jti,
     });
-    metrics.addMetric('TokensIssued', 'Count', 1);
     return {
       statusCode: 200,
       headers: { 'content-type': 'application/json;charset=UTF-8', ...NO_STORE_HEADERS },
@@ -184,6 +277,7 @@ export function createTokenService(deps: TokenServiceDeps) {
       });
     }
     if (resource === '/oauth2/token') return token(event, issuer);
+    if (resource === '/oauth2/authorize' && authorize) return authorize(event, issuer);
     if (event.httpMethod !== 'GET' && event.httpMethod !== 'HEAD') {
       return problemResponse(
         { title: 'Method Not Allowed', status: 405, detail: 'Use GET.' },
@@ -200,10 +294,10 @@ export function createTokenService(deps: TokenServiceDeps) {
           detail: 'No metadata for this issuer path.',
         });
       }
-      return json(authorizationServerMetadata(issuer, scopesSupported), publicCache);
+      return json(authorizationServerMetadata(issuer, scopesSupported, !!people), publicCache);
     }
     if (resource === '/.well-known/openid-configuration') {
-      return json(openIdConfiguration(issuer, scopesSupported), publicCache);
+      return json(openIdConfiguration(issuer, scopesSupported, !!people), publicCache);
     }
     if (resource === '/.well-known/jwks.json') {
       const document = await deps.keys.get();

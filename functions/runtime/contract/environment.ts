@@ -82,6 +82,14 @@ export const AUTH_ENV = {
   routeScopesPath: 'ROUTE_SCOPES_PATH',
   routeScopesCacheSeconds: 'ROUTE_SCOPES_CACHE_SECONDS',
   routeScopesMissCooldownSeconds: 'ROUTE_SCOPES_MISS_COOLDOWN_SECONDS',
+  /** People's sign-in: the users table (key `username`). */
+  usersTableName: 'USERS_TABLE_NAME',
+  /** Codes, refresh-token families and failed-login counters (key `pk`, TTL `expiresAt`). */
+  grantsTableName: 'GRANTS_TABLE_NAME',
+  /** JSON list of public clients: `[{ clientId, redirectUris, scopes, name? }]`. */
+  publicClients: 'PUBLIC_CLIENTS',
+  refreshTokenTtlSeconds: 'REFRESH_TOKEN_TTL_SECONDS',
+  authorizationCodeTtlSeconds: 'AUTHORIZATION_CODE_TTL_SECONDS',
 } as const;
 
 /**
