@@ -9,7 +9,7 @@ import {
   createBreakerDynamoDbClient,
   DynamoDbStateStore,
 } from '../resilience/dynamodb-state-store';
-import type { ServiceRuntime } from '../service/service-runtime';
+import type { Powertools } from '../observability/powertools';
 import { EventSourceMappingControl } from './consumption-control';
 import { EventConsumer, type EventConsumerOptions, type Subscription } from './consumer';
 import { xrayTracing } from '../observability/tracing';
@@ -18,7 +18,10 @@ export interface ConsumerFromEnvOptions {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each typed by on()
   readonly subscriptions: readonly Subscription<any>[];
   /** The service's runtime: its Powertools and injected faults. */
-  readonly runtime: Pick<ServiceRuntime, 'powertools' | 'faults'>;
+  readonly runtime: {
+    readonly powertools: Powertools;
+    readonly faults?: { apply(): Promise<void> };
+  };
   /** Overrides of what the environment gives (tests, or a consumer with its own clients). */
   readonly overrides?: Partial<EventConsumerOptions>;
 }

@@ -40,3 +40,8 @@ export {
   type ConsumerFromEnvOptions,
   type ConsumerRuntime,
 } from './consumer-runtime';
+export {
+  ServiceMessaging,
+  type ServiceEvents,
+  type ServiceMessagingOptions,
+} from './service-messaging';

@@ -3,6 +3,8 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { ConfigReader } from '../config/config-reader';
+import type { Subscription } from '../messaging/consumer';
+import { ServiceMessaging, type ServiceEvents } from '../messaging/service-messaging';
 import { xrayTracing, type Tracing } from '../observability/tracing';
 import { readServiceEnvironment, type Environment, type ServiceEnvironment } from './environment';
 import type { HealthCheck } from './health';
@@ -35,6 +37,8 @@ export interface ServiceContext {
   readonly services: ServiceClient;
   /** Central configuration: the service's SSM subtree, the shared one, AppConfig. */
   readonly config: ConfigReader;
+  /** Publishing the events the service declared, and named circuits (e.g. its own store). */
+  readonly events: ServiceEvents;
 }
 
 /** A service: its gateway routes, its internal operations and its own health checks. */
@@ -53,6 +57,13 @@ export interface ServiceDefinition {
    * @default false
    */
   readonly allowAnonymousInternalCalls?: boolean;
+  /**
+   * The events the service consumes (`on(EventType, handler)`), from the queue its construct's
+   * `consumes(...)` gave it: batches with partial failures, each event processed once.
+   * @default - none
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each typed by on()
+  readonly consumes?: readonly Subscription<any>[];
 }
 
 export interface DefineServiceOptions {
@@ -86,6 +97,13 @@ export function defineService(
   const config = runtime.config as ConfigReader;
   const tracing = xrayTracing(tracer);
   const client = tracing.traceAwsClient(new DynamoDBClient({}));
+  const messaging = new ServiceMessaging({
+    serviceName: environment.serviceName,
+    powertools: runtime.powertools,
+    faults: runtime.faults,
+    env: env as NodeJS.ProcessEnv,
+  });
+  if (messaging.publisherClient) tracing.traceAwsClient(messaging.publisherClient);
   const context: ServiceContext = {
     serviceName: environment.serviceName,
     version: environment.version,
@@ -99,6 +117,7 @@ export function defineService(
     },
     services: runtime.services,
     config,
+    events: messaging.events,
   };
   const service = typeof definition === 'function' ? definition(context) : definition;
   const handler = createServiceHandler({
@@ -106,7 +125,8 @@ export function defineService(
     version: environment.version,
     powertools: runtime.powertools,
     faults: runtime.faults,
-    afterInvocation: () => runtime.services.flush(),
+    afterInvocation: () =>
+      Promise.all([runtime.services.flush(), messaging.flush()]).then(() => {}),
     healthChecks: {
       table: tableHealthCheck(client, environment.tableName),
       config: config.healthCheck(),
@@ -116,5 +136,8 @@ export function defineService(
     operations: service.operations,
     allowAnonymousInternalCalls: service.allowAnonymousInternalCalls,
   });
-  return Object.assign(handler, { service: context });
+  const consumer = service.consumes?.length
+    ? messaging.consumer(service.consumes, () => runtime.services.flush())
+    : undefined;
+  return Object.assign(ServiceMessaging.dispatch(handler, consumer), { service: context });
 }

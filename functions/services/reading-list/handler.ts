@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import {
   defineService,
+  ProblemError,
   jsonResponse,
   parseInput,
   parseJsonBody,
@@ -9,7 +11,8 @@ import {
   userText,
   type ServiceContext,
 } from '../../runtime';
-import { ReadingListRepository } from './reading-list-repository';
+import { BookAdded } from '../contracts/book-added';
+import { ReadingListRepository, type StoredEntry } from './reading-list-repository';
 
 const UserId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ or -, at most 64');
 const ListQuery = z.object({ userId: UserId });
@@ -134,11 +137,47 @@ export const handler = defineService((service) => {
           author: input.author,
           addedAt: new Date().toISOString(),
         };
-        const added = await repository.add(input.userId, entry);
+        // The event's ID is stored with the entry: a retry after a failed publish sends the same
+        // event again, which consumers process once.
+        const added = await repository.add(input.userId, { ...entry, eventId: randomUUID() });
         logger.info('Book added to a reading list', { added });
         if (added) metrics.addMetric('BooksAdded', 'Count', 1);
-        return jsonResponse(added ? 201 : 200, { userId: input.userId, book: entry, added });
+        if (!service.events.canPublish) {
+          return jsonResponse(added ? 201 : 200, { userId: input.userId, book: entry, added });
+        }
+        const stored = await repository.get(input.userId, input.bookId);
+        if (stored?.eventId && !stored.published) {
+          try {
+            await service.events.publish(
+              BookAdded,
+              { userId: input.userId, bookId: stored.bookId, title: stored.title },
+              scope,
+              { eventId: stored.eventId },
+            );
+          } catch (error) {
+            logger.error('BookAdded not published', error as Error);
+            throw new ProblemError({
+              title: 'Service Unavailable',
+              status: 503,
+              detail: 'The book is on the list, but others were not told yet; repeat the request.',
+            });
+          }
+          await repository.markPublished(input.userId, input.bookId);
+          metrics.addMetric('BookAddedPublished', 'Count', 1);
+        }
+        const book = added || !stored ? entry : withoutEventState(stored);
+        return jsonResponse(added ? 201 : 200, { userId: input.userId, book, added });
       },
     },
   };
 });
+
+/** The entry as the API shows it: its event's bookkeeping stays inside. */
+function withoutEventState(stored: StoredEntry) {
+  return {
+    bookId: stored.bookId,
+    title: stored.title,
+    author: stored.author,
+    addedAt: stored.addedAt,
+  };
+}

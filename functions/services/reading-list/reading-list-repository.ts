@@ -1,10 +1,22 @@
-import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 
 export interface ReadingListEntry {
   readonly bookId: string;
   readonly title: string;
   readonly author?: string;
   readonly addedAt: string;
+}
+
+/** What is kept beside an entry: its BookAdded event's ID, and whether the event went out. */
+export interface StoredEntry extends ReadingListEntry {
+  readonly eventId?: string;
+  readonly published?: boolean;
 }
 
 /** The service's own table: one partition per user (`USER#id`), one item per book (`BOOK#id`). */
@@ -39,8 +51,31 @@ export class ReadingListRepository {
     return entries;
   }
 
+  async get(userId: string, bookId: string): Promise<StoredEntry | undefined> {
+    const { Item } = await this.documents.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: `USER#${userId}`, sk: `BOOK#${bookId}` },
+        ConsistentRead: true,
+      }),
+    );
+    return Item as StoredEntry | undefined;
+  }
+
+  /** Records that the entry's event reached the bus, so a retried request does not resend it. */
+  async markPublished(userId: string, bookId: string): Promise<void> {
+    await this.documents.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: `USER#${userId}`, sk: `BOOK#${bookId}` },
+        UpdateExpression: 'SET published = :yes',
+        ExpressionAttributeValues: { ':yes': true },
+      }),
+    );
+  }
+
   /** Adds a book; adding one already listed keeps the first entry and reports false. */
-  async add(userId: string, entry: ReadingListEntry): Promise<boolean> {
+  async add(userId: string, entry: StoredEntry): Promise<boolean> {
     try {
       await this.documents.send(
         new PutCommand({
