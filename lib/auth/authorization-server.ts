@@ -6,7 +6,6 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as triggers from 'aws-cdk-lib/triggers';
 import { Construct } from 'constructs';
-import type { RouteScopeRuleInput } from '../../functions/runtime/auth/route-scopes';
 import type { PlatformGateway } from '../gateway/platform-gateway';
 import type { MicroservicePlatform } from '../platform/microservice-platform';
 import { PlatformFunction } from '../service/platform-function';
@@ -14,6 +13,11 @@ import { createPlatformTable } from '../service/platform-table';
 import { routeScopesPath } from '../platform/platform-attributes';
 import { acknowledgeWildcardResource } from '../service/nag-findings';
 import { RouteScopeParameters } from './route-scope-parameters';
+import {
+  AUTH_ENV,
+  PLATFORM_ROUTE_SCOPES_OWNER,
+  type RouteScopeRuleInput,
+} from '../../functions/runtime/contract';
 
 /** An external OpenID Connect / OAuth2 issuer whose access tokens the gateway accepts. */
 export interface TrustedIssuer {
@@ -142,14 +146,14 @@ export class AuthorizationServer extends Construct {
     this.routeScopesPath = routeScopesPath(platform.platformName, platform.stage);
     // The platform's own protected routes (admin); services write theirs in their own stacks.
     this.routeScopes = new RouteScopeParameters(this, 'RouteScopes', {
-      path: `${this.routeScopesPath}/_platform`,
+      path: `${this.routeScopesPath}/${PLATFORM_ROUTE_SCOPES_OWNER}`,
       owner: `the ${platform.platformName} platform`,
     });
     const tokenTtl = (props.accessTokenTtl ?? Duration.minutes(15)).toSeconds();
     const shared = {
-      ACCESS_TOKEN_TTL_SECONDS: String(tokenTtl),
-      CLOCK_TOLERANCE_SECONDS: '30',
-      KEY_CACHE_SECONDS: '60',
+      [AUTH_ENV.accessTokenTtlSeconds]: String(tokenTtl),
+      [AUTH_ENV.clockToleranceSeconds]: '30',
+      [AUTH_ENV.keyCacheSeconds]: '60',
     };
 
     this.clientsTable = createPlatformTable(this, 'Clients', {
@@ -174,11 +178,13 @@ export class AuthorizationServer extends Construct {
       memorySize: 1024,
       environment: {
         ...shared,
-        CLIENTS_TABLE_NAME: this.clientsTable.tableName,
-        ASSERTION_REPLAY_TABLE_NAME: this.assertionReplayTable.tableName,
-        SIGNING_KEYS_PARAMETER: this.signingKeysParameterName,
-        ISSUER_URL: this.issuerUrl,
-        SCOPES_SUPPORTED: Lazy.string({ produce: () => [...this.scopes].sort().join(' ') }),
+        [AUTH_ENV.clientsTableName]: this.clientsTable.tableName,
+        [AUTH_ENV.assertionReplayTableName]: this.assertionReplayTable.tableName,
+        [AUTH_ENV.signingKeysParameter]: this.signingKeysParameterName,
+        [AUTH_ENV.issuerUrl]: this.issuerUrl,
+        [AUTH_ENV.scopesSupported]: Lazy.string({
+          produce: () => [...this.scopes].sort().join(' '),
+        }),
       },
     });
     this.clientsTable.grantReadData(this.tokenFunction.function);
@@ -195,8 +201,8 @@ export class AuthorizationServer extends Construct {
       timeout: Duration.seconds(30),
       environment: {
         ...shared,
-        SIGNING_KEYS_PARAMETER: this.signingKeysParameterName,
-        SIGNING_ALGORITHM: props.signingAlgorithm ?? 'ES256',
+        [AUTH_ENV.signingKeysParameter]: this.signingKeysParameterName,
+        [AUTH_ENV.signingAlgorithm]: props.signingAlgorithm ?? 'ES256',
       },
     });
     this.grantParameterRead(this.rotationFunction.role, this.signingKeysParameterName);
@@ -227,15 +233,15 @@ export class AuthorizationServer extends Construct {
       serviceName: 'authorizer',
       description: `JWT authorizer of ${platform.platformName}`,
       environment: {
-        CLOCK_TOLERANCE_SECONDS: shared.CLOCK_TOLERANCE_SECONDS,
-        ISSUER_URL: this.issuerUrl,
-        JWKS_URL: `${this.issuerUrl}/.well-known/jwks.json`,
-        ALLOWED_ALGORITHMS: 'ES256,RS256',
-        ROUTE_SCOPES_PATH: this.routeScopesPath,
-        TRUSTED_ISSUERS: JSON.stringify(
+        [AUTH_ENV.clockToleranceSeconds]: shared[AUTH_ENV.clockToleranceSeconds],
+        [AUTH_ENV.issuerUrl]: this.issuerUrl,
+        [AUTH_ENV.jwksUrl]: `${this.issuerUrl}/.well-known/jwks.json`,
+        [AUTH_ENV.allowedAlgorithms]: 'ES256,RS256',
+        [AUTH_ENV.routeScopesPath]: this.routeScopesPath,
+        [AUTH_ENV.trustedIssuers]: JSON.stringify(
           (props.trustedIssuers ?? []).map((issuer) => ({ ...issuer, scopeClaim: 'scope' })),
         ),
-        USAGE_PLAN_KEYS_PARAMETER: this.usageKeysParameterName,
+        [AUTH_ENV.usagePlanKeysParameter]: this.usageKeysParameterName,
       },
     });
     this.grantParameterRead(this.authorizerFunction.role, this.usageKeysParameterName);

@@ -1,7 +1,10 @@
 import { Lazy } from 'aws-cdk-lib';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
-import type { RouteScopeRuleInput } from '../../functions/runtime/auth/route-scopes';
+import {
+  ROUTE_SCOPES_CHUNK_CHARACTERS,
+  type RouteScopeRuleInput,
+} from '../../functions/runtime/contract';
 
 export interface RouteScopeParametersProps {
   /**
@@ -14,7 +17,7 @@ export interface RouteScopeParametersProps {
 }
 
 /** A standard SSM parameter holds 4 KB; a chunk stays below with room for the JSON brackets. */
-const CHUNK_CHARACTERS = 3800;
+const CHUNK_CHARACTERS = ROUTE_SCOPES_CHUNK_CHARACTERS;
 
 /**
  * The route-scope rules of one owner (a service, or the platform's own routes), as SSM

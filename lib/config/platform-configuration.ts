@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { acknowledgeWildcardResource } from '../service/nag-findings';
+import { CONFIG_ENV } from '../../functions/runtime/contract';
 
 export interface PlatformConfigurationProps {
   readonly platformName: string;
@@ -167,10 +168,10 @@ export class PlatformConfiguration extends Construct {
   /** The environment variables the runtime's config reader needs for one service. */
   environmentFor(serviceName: string): Record<string, string> {
     return {
-      CONFIG_SERVICE_PATH: this.servicePath(serviceName),
-      CONFIG_SHARED_PATH: this.sharedPath,
-      APPCONFIG_APPLICATION: this.application.applicationId,
-      APPCONFIG_ENVIRONMENT: this.environment.environmentId,
+      [CONFIG_ENV.servicePath]: this.servicePath(serviceName),
+      [CONFIG_ENV.sharedPath]: this.sharedPath,
+      [CONFIG_ENV.application]: this.application.applicationId,
+      [CONFIG_ENV.environment]: this.environment.environmentId,
     };
   }
 

@@ -7,6 +7,7 @@ import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import { Construct } from 'constructs';
 import type { MicroservicePlatform } from '../platform/microservice-platform';
 import { PlatformFunction } from '../service/platform-function';
+import { DISCOVERY_ENV, HEALTH_METRICS, METRIC_DIMENSIONS } from '../../functions/runtime/contract';
 
 export interface ServiceRegistryProps {
   readonly platform: MicroservicePlatform;
@@ -46,8 +47,8 @@ export class ServiceRegistry extends Construct {
       // One probe round at a time: rounds that overlap would flap statuses.
       reservedConcurrentExecutions: 1,
       environment: {
-        SERVICE_DISCOVERY_NAMESPACE: this.namespace.namespaceName,
-        SERVICE_DISCOVERY_NAMESPACE_ID: this.namespace.namespaceId,
+        [DISCOVERY_ENV.namespace]: this.namespace.namespaceName,
+        [DISCOVERY_ENV.namespaceId]: this.namespace.namespaceId,
       },
     });
     this.controlLoop.role.addToPrincipalPolicy(
@@ -104,8 +105,8 @@ export class ServiceRegistry extends Construct {
   ): cloudwatch.Metric {
     return new cloudwatch.Metric({
       namespace: this.platform.metricsNamespace,
-      metricName: 'HealthyInstances',
-      dimensionsMap: { service: serviceName },
+      metricName: HEALTH_METRICS.healthyInstances,
+      dimensionsMap: { [METRIC_DIMENSIONS.service]: serviceName },
       statistic: 'Minimum',
       period: Duration.minutes(1),
       ...options,

@@ -6,9 +6,15 @@ import type { ServiceRegistry } from '../discovery/service-registry';
 import type { ResilienceStore } from '../resilience/resilience-store';
 import { PlatformFunction } from '../service/platform-function';
 import type { MicroservicePlatform } from './microservice-platform';
+import {
+  ADMIN_ROUTES,
+  ADMIN_SCOPE,
+  DISCOVERY_ENV,
+  SERVICE_ENV,
+} from '../../functions/runtime/contract';
 
-/** The scope every admin route needs. */
-export const ADMIN_SCOPE = 'platform/admin';
+/** The scope every admin route needs (defined by the contract, which the admin function reads). */
+export { ADMIN_SCOPE };
 
 export interface AdminApiProps {
   readonly platform: MicroservicePlatform;
@@ -34,8 +40,8 @@ export class AdminApi extends Construct {
       serviceName: 'platform-admin',
       description: `Admin API of ${props.platform.platformName}`,
       environment: {
-        RESILIENCE_TABLE_NAME: props.resilience.tableName,
-        SERVICE_DISCOVERY_NAMESPACE_ID: props.registry.namespace.namespaceId,
+        [SERVICE_ENV.resilienceTableName]: props.resilience.tableName,
+        [DISCOVERY_ENV.namespaceId]: props.registry.namespace.namespaceId,
       },
     });
     props.resilience.grantAdministration(this.function.function);
@@ -48,16 +54,7 @@ export class AdminApi extends Construct {
       }),
     );
     props.registry.grantRead(this.function.function);
-    for (const [method, resource] of [
-      ['GET', '/admin/circuits'],
-      ['POST', '/admin/circuits/{name}/force-open'],
-      ['POST', '/admin/circuits/{name}/force-closed'],
-      ['POST', '/admin/circuits/{name}/reset'],
-      ['GET', '/admin/faults'],
-      ['PUT', '/admin/faults/{service}'],
-      ['DELETE', '/admin/faults/{service}'],
-      ['GET', '/admin/services'],
-    ] as const) {
+    for (const { method, resource } of Object.values(ADMIN_ROUTES)) {
       props.gateway.addRoute(method, resource, this.function.function, {
         authorizer: props.authorizationServer.protectRoute(method, resource, [ADMIN_SCOPE]),
         apiKeyRequired: true,

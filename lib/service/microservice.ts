@@ -21,7 +21,15 @@ import { PlatformFunction } from './platform-function';
 import { createPlatformTable } from './platform-table';
 // The naming contract lives in the runtime library (no handler code, no dependencies), so the
 // construct that sets the variable and the function that reads it cannot drift apart.
-import { serviceFunctionEnvironmentName } from '../../functions/runtime/service/service-directory';
+import {
+  CIRCUIT_METRICS,
+  CONFIG_ENV,
+  DISCOVERY_ENV,
+  HEALTH_METRICS,
+  METRIC_DIMENSIONS,
+  SERVICE_ENV,
+  serviceFunctionEnvironmentName,
+} from '../../functions/runtime/contract';
 
 /** One HTTP route a service serves through the gateway. */
 export interface ServiceRoute {
@@ -171,14 +179,9 @@ const SERVICE_NAME = /^[a-z][a-z0-9-]{0,39}$/;
  */
 const RESERVED_NAMES = new Set(['oauth2', 'admin', '.well-known', 'auth', 'shared']);
 
-const CIRCUIT_METRICS = {
-  calls: 'CircuitCalls',
-  failures: 'CircuitFailures',
-  timeouts: 'CircuitTimeouts',
-  shortCircuits: 'CircuitShortCircuits',
-  fallbacks: 'CircuitFallbacks',
-  transitions: 'CircuitTransitions',
-} as const;
+/** The circuit metrics a service's metricCircuitX methods chart (names from the contract). */
+type CircuitMetric =
+  'calls' | 'failures' | 'timeouts' | 'shortCircuits' | 'fallbacks' | 'transitions';
 
 /** What every microservice, defined here or imported, offers its callers. */
 abstract class MicroserviceBase extends Resource implements IMicroservice {
@@ -236,7 +239,7 @@ abstract class MicroserviceBase extends Resource implements IMicroservice {
    * POWERTOOLS_SERVICE_NAME) and `circuit` (the callee's name: one circuit per callee).
    */
   private circuitMetric(
-    counter: keyof typeof CIRCUIT_METRICS,
+    counter: CircuitMetric,
     callee: IMicroservice | string,
     options?: cloudwatch.MetricOptions,
   ): cloudwatch.Metric {
@@ -244,8 +247,8 @@ abstract class MicroserviceBase extends Resource implements IMicroservice {
       namespace: metricsNamespaceOf(this.platformName),
       metricName: CIRCUIT_METRICS[counter],
       dimensionsMap: {
-        service: this.serviceName,
-        circuit: typeof callee === 'string' ? callee : callee.serviceName,
+        [METRIC_DIMENSIONS.service]: this.serviceName,
+        [METRIC_DIMENSIONS.circuit]: typeof callee === 'string' ? callee : callee.serviceName,
       },
       statistic: 'Sum',
       period: Duration.minutes(1),
@@ -379,15 +382,15 @@ export class Microservice extends MicroserviceBase {
       memorySize: props.memorySize,
       timeout: props.timeout,
       environment: {
-        SERVICE_NAME: props.serviceName,
-        SERVICE_VERSION: this.version,
-        TABLE_NAME: this.table.tableName,
-        RESILIENCE_TABLE_NAME: platform.resilienceTableName,
-        SERVICE_DISCOVERY_NAMESPACE: platform.namespaceName,
-        CONFIG_SERVICE_PATH: `${configPath}/${props.serviceName}`,
-        CONFIG_SHARED_PATH: `${configPath}/shared`,
-        APPCONFIG_APPLICATION: platform.appConfigApplicationId,
-        APPCONFIG_ENVIRONMENT: platform.appConfigEnvironmentId,
+        [SERVICE_ENV.serviceName]: props.serviceName,
+        [SERVICE_ENV.version]: this.version,
+        [SERVICE_ENV.tableName]: this.table.tableName,
+        [SERVICE_ENV.resilienceTableName]: platform.resilienceTableName,
+        [DISCOVERY_ENV.namespace]: platform.namespaceName,
+        [CONFIG_ENV.servicePath]: `${configPath}/${props.serviceName}`,
+        [CONFIG_ENV.sharedPath]: `${configPath}/shared`,
+        [CONFIG_ENV.application]: platform.appConfigApplicationId,
+        [CONFIG_ENV.environment]: platform.appConfigEnvironmentId,
         ...platform.serviceEnvironment,
         ...props.environment,
       },
@@ -596,8 +599,8 @@ export class Microservice extends MicroserviceBase {
       alarmDescription: `${this.serviceName} has no healthy instance`,
       metric: new cloudwatch.Metric({
         namespace: this.platform.metricsNamespace,
-        metricName: 'HealthyInstances',
-        dimensionsMap: { service: this.serviceName },
+        metricName: HEALTH_METRICS.healthyInstances,
+        dimensionsMap: { [METRIC_DIMENSIONS.service]: this.serviceName },
         statistic: 'Minimum',
         period: Duration.minutes(1),
       }),

@@ -4,6 +4,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { PLATFORM_ENV } from '../../functions/runtime/contract';
 import type { IMicroservicePlatform } from '../platform/platform-attributes';
 import {
   BUNDLING,
@@ -92,11 +93,11 @@ export class PlatformFunction extends Construct {
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       description: props.description,
       environment: {
-        PLATFORM_NAME: platform.platformName,
-        PLATFORM_STAGE: platform.stage,
-        POWERTOOLS_SERVICE_NAME: props.serviceName,
-        POWERTOOLS_METRICS_NAMESPACE: platform.metricsNamespace,
-        POWERTOOLS_LOG_LEVEL: platform.logLevel,
+        [PLATFORM_ENV.platformName]: platform.platformName,
+        [PLATFORM_ENV.stage]: platform.stage,
+        [PLATFORM_ENV.powertoolsServiceName]: props.serviceName,
+        [PLATFORM_ENV.powertoolsMetricsNamespace]: platform.metricsNamespace,
+        [PLATFORM_ENV.powertoolsLogLevel]: platform.logLevel,
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
       },
