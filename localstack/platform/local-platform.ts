@@ -34,6 +34,8 @@ import { runTriggers } from './triggers';
 import { type CdkApp, synthesizeApp } from './synth-app';
 import { CentralLogs, platformNameOf } from './observability/central-logs';
 import { startPlatformTracing } from './tracing/platform-tracing';
+import { freePort } from './ports';
+import { CONSOLE_ENV } from '../../functions/runtime/contract/console';
 import type { LocalTracing } from './tracing/local-tracing';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
@@ -203,7 +205,12 @@ export async function startLocalPlatform(
     if (stacks.length === 0) throw new LocalPlatformError(`No stack in ${assemblyDir}`);
 
     // Zipkin (a JVM) starts now and runs beside the phases below; functions send to the collector.
-    const tracing = startPlatformTracing({ logDir, onProgress: progress });
+    // Its port is taken now, so the console's function can be told where traces will show.
+    const tracing = startPlatformTracing({
+      logDir,
+      onProgress: progress,
+      zipkinPort: await freePort(),
+    });
     stoppers.push(() => tracing.stop());
 
     const endpoint = options.awsEndpoint ?? process.env.AWS_ENDPOINT_URL;
@@ -301,6 +308,7 @@ export async function startLocalPlatform(
               logDir,
               echo: options.echoLogs ?? true,
               tracing: tracing.collector,
+              zipkinUrl: tracing.plannedZipkinUrl,
               rewrite: (value) =>
                 apiUrls.reduce((text, url) => text.split(url).join(baseUrl), value),
             });
@@ -507,6 +515,8 @@ function localFunction(
     echo: boolean;
     /** The X-Ray stand-in; without it the functions' Tracer stays off. */
     tracing?: LocalTracing;
+    /** The local Zipkin, which the operator console links traces to. */
+    zipkinUrl?: string;
     rewrite: (value: string) => string;
   },
 ): LocalFunction | undefined {
@@ -551,6 +561,10 @@ function localFunction(
     POWERTOOLS_TRACE_ENABLED: 'false',
     AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
     SERVERLESS_MSA_LOCAL: 'true',
+    // The operator console links each request's trace to the local Zipkin, not to X-Ray's console.
+    ...(settings.zipkinUrl && CONSOLE_ENV.clientId in templateEnvironment
+      ? { [CONSOLE_ENV.zipkinUrl]: settings.zipkinUrl }
+      : {}),
     ...QUIET_SDK,
   };
   return new LocalFunction(

@@ -16,6 +16,11 @@ export interface PlatformTracing {
   readonly collector?: LocalTracing;
   /** Zipkin's URL once it serves; undefined when it is left out or failed to start (said once). */
   readonly zipkinUrl: Promise<string | undefined>;
+  /**
+   * Where Zipkin will serve, known before it does (what the console links traces to); undefined
+   * when tracing is left out.
+   */
+  readonly plannedZipkinUrl?: string;
   stop(): Promise<void>;
 }
 
@@ -27,6 +32,11 @@ export interface PlatformTracingOptions {
   readonly notice?: (line: string) => void;
   /** @default process.env */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Zipkin's port on 127.0.0.1.
+   * @default 0 (a free one, known only once it serves)
+   */
+  readonly zipkinPort?: number;
 }
 
 /**
@@ -59,7 +69,11 @@ export function startPlatformTracing(options: PlatformTracingOptions): PlatformT
     server = await phase(
       options.onProgress,
       'zipkin',
-      () => startZipkinServer({ logFile: path.join(options.logDir, 'zipkin.log') }),
+      () =>
+        startZipkinServer({
+          logFile: path.join(options.logDir, 'zipkin.log'),
+          port: options.zipkinPort,
+        }),
       (started) => `${started.url}/zipkin/ (started in parallel)`,
     );
     if (stopped) {
@@ -75,6 +89,7 @@ export function startPlatformTracing(options: PlatformTracingOptions): PlatformT
   return {
     collector,
     zipkinUrl,
+    plannedZipkinUrl: options.zipkinPort ? `http://127.0.0.1:${options.zipkinPort}` : undefined,
     stop: async () => {
       stopped = true;
       await reporter.close();
