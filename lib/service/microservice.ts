@@ -19,6 +19,12 @@ import {
 import { acknowledgeWildcardResource } from './nag-findings';
 import { PlatformFunction } from './platform-function';
 import { createPlatformTable } from './platform-table';
+import { EventPublication, type PublishedEvent } from '../messaging/event-publication';
+import {
+  type ConsumedEvents,
+  EventSubscription,
+  type EventSubscriptionOptions,
+} from '../messaging/event-subscription';
 // The naming contract lives in the runtime library (no handler code, no dependencies), so the
 // construct that sets the variable and the function that reads it cannot drift apart.
 import {
@@ -353,6 +359,8 @@ export class Microservice extends MicroserviceBase {
   private readonly routeList: Required<ServiceRoute>[] = [];
   private readonly api: ServiceApi;
   private readonly routeScopes: RouteScopeParameters;
+  private publication?: EventPublication;
+  private subscription?: EventSubscription;
 
   constructor(scope: Construct, id: string, props: MicroserviceProps) {
     super(scope, id);
@@ -498,6 +506,35 @@ export class Microservice extends MicroserviceBase {
       target.function.functionName,
     );
     return grant;
+  }
+
+  /**
+   * Declares an event type this service publishes to the platform's bus, with the JSON schema of
+   * its data: the function may put exactly its declared types, with its own source.
+   */
+  publishes(event: PublishedEvent): EventPublication {
+    this.publication ??= new EventPublication(this, 'Events', { service: this });
+    this.publication.add(event);
+    return this.publication;
+  }
+
+  /**
+   * Declares events of another service that this one consumes. The first call creates the
+   * service's queue, dead-letter queue and event source mapping with `options`; later calls add
+   * publishers or types (their options must be left out).
+   */
+  consumes(events: ConsumedEvents, options?: EventSubscriptionOptions): EventSubscription {
+    if (this.subscription && options) {
+      throw new Error(
+        `${this.serviceName} already consumes events: give options on the first call`,
+      );
+    }
+    this.subscription ??= new EventSubscription(this, 'Subscription', {
+      ...options,
+      service: this,
+    });
+    this.subscription.add(events);
+    return this.subscription;
   }
 
   /** Breakers and the fault injector: read an item and conditional writes, no Scan, no Delete. */
