@@ -6,6 +6,7 @@ import type { ServiceRegistry } from '../discovery/service-registry';
 import type { ResilienceStore } from '../resilience/resilience-store';
 import { PlatformFunction } from '../service/platform-function';
 import type { MicroservicePlatform } from './microservice-platform';
+import { MESSAGING_ENV } from '../../functions/runtime/contract/messaging';
 import {
   ADMIN_ROUTES,
   ADMIN_SCOPE,
@@ -54,6 +55,12 @@ export class AdminApi extends Construct {
       }),
     );
     props.registry.grantRead(this.function.function);
+    // The dead-letter routes: every consumer's queues, found by their registrations.
+    props.platform.messaging.grantDeadLetterAdministration(this.function.function);
+    this.function.function.addEnvironment(
+      MESSAGING_ENV.consumerRegistryPath,
+      props.platform.messaging.consumerRegistryPath,
+    );
     for (const { method, resource } of Object.values(ADMIN_ROUTES)) {
       props.gateway.addRoute(method, resource, this.function.function, {
         authorizer: props.authorizationServer.protectRoute(method, resource, [ADMIN_SCOPE]),

@@ -12,6 +12,7 @@ import {
   type CircuitBreakerSettings,
 } from '../resilience/circuit-breaker-settings';
 import { CONFIG_ENV, CONFIG_MAX_AGE_SECONDS_DEFAULT } from '../../functions/runtime/contract';
+import { PlatformEventBus } from '../messaging/platform-event-bus';
 import { AdminApi } from './admin-api';
 import { OperatorConsole } from '../console/operator-console';
 import {
@@ -138,6 +139,8 @@ export class MicroservicePlatform extends Construct implements IMicroservicePlat
   readonly registry: ServiceRegistry;
   /** Circuit state and injected faults, shared by every service. */
   readonly resilience: ResilienceStore;
+  /** The event bus between services, its archive and schema registry. */
+  readonly messaging: PlatformEventBus;
   /** The operators' API under /admin; undefined without an authorization server. */
   readonly adminApi?: AdminApi;
   /** The operator console at `/console`; undefined without an authorization server. */
@@ -181,6 +184,8 @@ export class MicroservicePlatform extends Construct implements IMicroservicePlat
     this.resilience = new ResilienceStore(this, 'Resilience', {
       removalPolicy: this.removalPolicy,
     });
+    // Before the admin API, which lists and redrives the consumers' dead letters.
+    this.messaging = new PlatformEventBus(this, { platform: this });
     this.serviceEnvironment = {
       ...circuitBreakerEnvironment(props.circuitBreaker ?? {}),
       [CONFIG_ENV.maxAgeSeconds]: String(

@@ -94,6 +94,10 @@ export async function startLocalStackHost(options: LocalStackHostOptions): Promi
       SQS_ENDPOINT_STRATEGY: 'path',
       SKIP_SSL_CERT_DOWNLOAD: '1',
       DISABLE_EVENTS: '1',
+      // The project's host-mode plugins (plugin/): functions are created but not run (no
+      // Docker), and DynamoDB is served by LocalStack's moto backend (no DynamoDB Local).
+      LAMBDA_RUNTIME_EXECUTOR: 'create-only',
+      PROVIDER_OVERRIDE_DYNAMODB: 'moto',
       ...options.environment,
     },
   });

@@ -14,7 +14,10 @@ stamp="$venv/.installed"
 localstack_version="4.14.0"
 released_by="2026-02-27T00:00:00Z"
 pip_version="26.0.1"
-want="localstack-core[runtime]==$localstack_version uploaded-prior-to=$released_by pip==$pip_version"
+# The pytest suite's libraries (localstack/tests) and the host-mode plugins (./plugin) go in too.
+suite="pytest==9.0.2 localstack-utils==1.0.4"
+plugin_hash="$(find "$here/plugin" -type f \( -name '*.py' -o -name '*.json' -o -name '*.toml' \) | sort | xargs cat | sha256sum | cut -d' ' -f1)"
+want="localstack-core[runtime]==$localstack_version $suite plugin=$plugin_hash uploaded-prior-to=$released_by pip==$pip_version"
 
 if [ -x "$venv/bin/python" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
   exit 0
@@ -40,9 +43,12 @@ if [ -z "$python" ] || ! "$python" -c 'import sys; sys.exit(0 if sys.version_inf
 fi
 
 echo "serverless-msa: installing LocalStack $localstack_version (host mode) into $venv with $python" >&2
-rm -rf "$venv"
-"$python" -m venv "$venv"
+[ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "pip==$pip_version"
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-  --uploaded-prior-to "$released_by" "localstack-core[runtime]==$localstack_version"
+  --uploaded-prior-to "$released_by" "localstack-core[runtime]==$localstack_version" $suite
+# Non-editable, so the build leaves nothing behind in the source folder.
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
+  --uploaded-prior-to "$released_by" --force-reinstall --no-deps "$here/plugin"
+rm -rf "$here/plugin/build"
 echo "$want" > "$stamp"

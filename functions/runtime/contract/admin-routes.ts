@@ -9,7 +9,10 @@ export interface AdminRoute {
   readonly resource: string;
 }
 
-/** Keyed by what the route does; `{name}` is a circuit, `{service}` a registered service. */
+/**
+ * Keyed by what the route does; `{name}` is a circuit, `{service}` a registered service,
+ * `{queue}` a consuming service's queue.
+ */
 export const ADMIN_ROUTES = {
   listCircuits: { method: 'GET', resource: '/admin/circuits' },
   forceOpen: { method: 'POST', resource: '/admin/circuits/{name}/force-open' },
@@ -19,6 +22,8 @@ export const ADMIN_ROUTES = {
   putFault: { method: 'PUT', resource: '/admin/faults/{service}' },
   deleteFaults: { method: 'DELETE', resource: '/admin/faults/{service}' },
   listServices: { method: 'GET', resource: '/admin/services' },
+  listDeadLetters: { method: 'GET', resource: '/admin/dead-letters' },
+  redriveDeadLetters: { method: 'POST', resource: '/admin/dead-letters/{queue}/redrive' },
 } as const satisfies Record<string, AdminRoute>;
 
 /** A route's key as the service handler's route table names it: `METHOD /resource`. */

@@ -20,6 +20,8 @@ const ADMIN_ROUTES = [
   ['PUT', '/admin/faults/{service}'],
   ['DELETE', '/admin/faults/{service}'],
   ['GET', '/admin/services'],
+  ['GET', '/admin/dead-letters'],
+  ['POST', '/admin/dead-letters/{queue}/redrive'],
 ] as const;
 
 function synth(authorization?: false) {

@@ -1,0 +1,1 @@
+"""Host-mode LocalStack plugins for serverless-msa's LocalStack lane."""
