@@ -13,3 +13,4 @@ export * from './platform/platform-attributes';
 export * from './gateway/service-api';
 export * from './gateway/route-deployment';
 export * from './auth/route-scope-parameters';
+export * from './observability';

@@ -15,19 +15,12 @@ import { BUNDLING, PLATFORM_BUNDLES, packageRoot } from '../lib/service/platform
 
 const ROOT = packageRoot(path.join(__dirname, '..'));
 
-/**
- * Bundles built and run locally before a construct deploys them; each moves into
- * PLATFORM_BUNDLES with its construct. The local platform feeds its OpenSearch node through the
- * log shipper's bundle, the very file the construct will deploy.
- */
-const LOCAL_ONLY_BUNDLES = { 'log-shipper': 'platform/log-shipper/handler.ts' } as const;
-
 /** Builds every platform bundle; returns the folders written. */
 export async function buildPlatformFunctions(
   outRoot: string = path.join(ROOT, 'dist', 'platform-functions'),
 ): Promise<string[]> {
   return Promise.all(
-    Object.entries({ ...LOCAL_ONLY_BUNDLES, ...PLATFORM_BUNDLES }).map(async ([name, entry]) => {
+    Object.entries(PLATFORM_BUNDLES).map(async ([name, entry]) => {
       const outdir = path.join(outRoot, name);
       const result = await build({
         entryPoints: [path.join(ROOT, 'functions', entry)],

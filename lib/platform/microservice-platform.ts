@@ -12,6 +12,10 @@ import {
   type CircuitBreakerSettings,
 } from '../resilience/circuit-breaker-settings';
 import { CONFIG_ENV, CONFIG_MAX_AGE_SECONDS_DEFAULT } from '../../functions/runtime/contract';
+import {
+  PlatformObservability,
+  type PlatformObservabilityOptions,
+} from '../observability/platform-observability';
 import { PlatformEventBus } from '../messaging/platform-event-bus';
 import { AdminApi } from './admin-api';
 import { OperatorConsole } from '../console/operator-console';
@@ -90,6 +94,11 @@ export interface MicroservicePlatformProps {
    * @default Duration.seconds(30)
    */
   readonly configMaxAge?: Duration;
+  /**
+   * Central logs (OpenSearch), the alert topic's subscribers, the error alarm's threshold.
+   * @default - central logs in a domain of the platform's own, an alert topic nobody is subscribed to
+   */
+  readonly observability?: PlatformObservabilityOptions;
 }
 
 const PLATFORM_NAME = /^[a-z][a-z0-9-]{1,30}$/;
@@ -147,6 +156,8 @@ export class MicroservicePlatform extends Construct implements IMicroservicePlat
   readonly console?: OperatorConsole;
   /** Environment every service function gets (breaker settings). */
   readonly serviceEnvironment: Record<string, string>;
+  /** Alert topic, central logs, the platform's dashboard. */
+  readonly observability: PlatformObservability;
 
   constructor(scope: Construct, id: string, props: MicroservicePlatformProps) {
     super(scope, id);
@@ -161,6 +172,11 @@ export class MicroservicePlatform extends Construct implements IMicroservicePlat
     this.removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     this.logLevel = props.logLevel ?? 'INFO';
     this.metricsNamespace = metricsNamespaceOf(props.platformName);
+    // First: every function built below (the platform's, and services') subscribes to its shipper.
+    this.observability = new PlatformObservability(this, 'Observability', {
+      ...props.observability,
+      platform: this,
+    });
     this.gateway = new PlatformGateway(this, 'Gateway', {
       restApiName: `${props.platformName}-${this.stage}`,
       stageName: this.stage,
@@ -236,7 +252,16 @@ export class MicroservicePlatform extends Construct implements IMicroservicePlat
         { id: 'AwsSolutions-COG4', reason: 'The edge liveness probe is public by design.' },
       );
     }
+    this.observability.monitor(this, this.gateway.restApi);
     publishPlatformAttributes(this, this);
+  }
+
+  get logShipperArn(): string | undefined {
+    return this.observability?.centralLogs?.logShipperArn;
+  }
+
+  get alertTopicArn(): string {
+    return this.observability.alertTopic.topic.topicArn;
   }
 
   get restApiId(): string {

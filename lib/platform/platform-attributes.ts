@@ -51,6 +51,13 @@ export interface IMicroservicePlatform extends IConstruct {
   readonly controlLoopRoleArn: string;
   /** Environment every service function gets (breaker settings, config cache). */
   readonly serviceEnvironment: Record<string, string>;
+  /**
+   * The log shipper every function log group subscribes to (central logs); undefined when the
+   * platform keeps none.
+   */
+  readonly logShipperArn?: string;
+  /** The SNS topic every alarm of the platform and its services goes to. */
+  readonly alertTopicArn?: string;
 }
 
 /** The attributes of a platform, for `MicroservicePlatform.fromPlatformAttributes`. */
@@ -91,6 +98,16 @@ export interface MicroservicePlatformAttributes {
    * @default 'INFO'
    */
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /**
+   * The log shipper the service's log groups subscribe to.
+   * @default - the service's logs are not shipped
+   */
+  readonly logShipperArn?: string;
+  /**
+   * The topic the service's alarms go to.
+   * @default - the service's alarms notify nobody
+   */
+  readonly alertTopicArn?: string;
 }
 
 /** How to find a platform deployed elsewhere, for `MicroservicePlatform.fromLookup`. */
@@ -121,6 +138,12 @@ export interface MicroservicePlatformLookupOptions {
    * @default 'INFO'
    */
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /**
+   * Whether the platform keeps central logs (built without `centralLogs: false`): then the
+   * service's log groups subscribe to its log shipper.
+   * @default true
+   */
+  readonly centralLogs?: boolean;
 }
 
 /**
@@ -149,6 +172,8 @@ const PUBLISHED = {
   appConfigApplicationId: 'config/appconfig-application-id',
   appConfigEnvironmentId: 'config/appconfig-environment-id',
   controlLoopRoleArn: 'health/control-loop-role-arn',
+  logShipperArn: 'observability/log-shipper-arn',
+  alertTopicArn: 'observability/alert-topic-arn',
 } as const satisfies Partial<Record<keyof MicroservicePlatformAttributes, string>>;
 
 /** Where a service publishes its own attributes, so others can call it by name. */
@@ -211,6 +236,8 @@ class ImportedMicroservicePlatform extends Construct implements IMicroservicePla
   readonly appConfigEnvironmentId: string;
   readonly controlLoopRoleArn: string;
   readonly serviceEnvironment: Record<string, string>;
+  readonly logShipperArn?: string;
+  readonly alertTopicArn?: string;
 
   constructor(scope: Construct, id: string, attributes: MicroservicePlatformAttributes) {
     super(scope, id);
@@ -232,6 +259,8 @@ class ImportedMicroservicePlatform extends Construct implements IMicroservicePla
     this.appConfigEnvironmentId = attributes.appConfigEnvironmentId;
     this.controlLoopRoleArn = attributes.controlLoopRoleArn;
     this.serviceEnvironment = { ...attributes.serviceEnvironment };
+    this.logShipperArn = attributes.logShipperArn;
+    this.alertTopicArn = attributes.alertTopicArn;
   }
 }
 
@@ -259,6 +288,7 @@ class LookedUpMicroservicePlatform extends Construct implements IMicroservicePla
   readonly namespaceName: string;
   private readonly root: string;
   private readonly authorization: boolean;
+  private readonly centralLogs: boolean;
 
   constructor(scope: Construct, id: string, options: MicroservicePlatformLookupOptions) {
     super(scope, id);
@@ -271,6 +301,15 @@ class LookedUpMicroservicePlatform extends Construct implements IMicroservicePla
     this.namespaceName = namespaceNameOf(options.platformName, this.stage);
     this.root = platformParameterRoot(options.platformName, this.stage);
     this.authorization = options.authorization ?? true;
+    this.centralLogs = options.centralLogs ?? true;
+  }
+
+  get logShipperArn(): string | undefined {
+    return this.centralLogs ? this.read(PUBLISHED.logShipperArn) : undefined;
+  }
+
+  get alertTopicArn(): string {
+    return this.read(PUBLISHED.alertTopicArn);
   }
 
   get restApiId(): string {

@@ -16,6 +16,9 @@ import {
   routeScopesPath,
   servicePublicationPath,
 } from '../platform/platform-attributes';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { routeAlarmsToTopic } from '../observability/alert-topic';
+import { ObservabilityDashboard } from '../observability/observability-dashboard';
 import { acknowledgeWildcardResource } from './nag-findings';
 import { PlatformFunction } from './platform-function';
 import { createPlatformTable } from './platform-table';
@@ -356,6 +359,11 @@ export class Microservice extends MicroserviceBase {
   readonly discoveryService: servicediscovery.Service;
   /** Fires when the service has no healthy instance. */
   readonly noHealthyInstanceAlarm: cloudwatch.Alarm;
+  /**
+   * The service's own dashboard (`{platform}-{stage}-{service}`) with its alarms, all sent to
+   * the platform's alert topic; undefined when the platform has no alert topic.
+   */
+  readonly dashboard?: ObservabilityDashboard;
   private readonly routeList: Required<ServiceRoute>[] = [];
   private readonly api: ServiceApi;
   private readonly routeScopes: RouteScopeParameters;
@@ -433,6 +441,7 @@ export class Microservice extends MicroserviceBase {
     });
     this.addRoute({ method: 'GET', path: '/health', public: true });
     for (const route of props.routes ?? []) this.addRoute(route);
+    this.dashboard = this.observe();
   }
 
   get grantPrincipal(): iam.IPrincipal {
@@ -490,6 +499,7 @@ export class Microservice extends MicroserviceBase {
    */
   addServiceDependency(target: IMicroservice): iam.Grant {
     const grant = target.grantInvoke(this.function);
+    this.dashboard?.monitorCircuit(this.serviceName, target.serviceName);
     iam.Grant.addToPrincipal({
       grantee: this.function,
       actions: ['servicediscovery:DiscoverInstances'],
@@ -535,6 +545,29 @@ export class Microservice extends MicroserviceBase {
     });
     this.subscription.add(events);
     return this.subscription;
+  }
+
+  /**
+   * Its dashboard, from its own stack (function, ERROR lines with a rate alarm, table, and one
+   * section per circuit as dependencies are added), and every alarm of the service sent to the
+   * platform's alert topic.
+   */
+  private observe(): ObservabilityDashboard | undefined {
+    const topicArn = this.platform.alertTopicArn;
+    if (topicArn === undefined) return undefined;
+    const name = `${this.platform.platformName}-${this.platform.stage}-${this.serviceName}`;
+    const dashboard = new ObservabilityDashboard(this, 'Dashboard', {
+      dashboardName: name,
+      alertTopic: sns.Topic.fromTopicArn(this, 'AlertTopic', topicArn),
+      metricsNamespace: this.platform.metricsNamespace,
+    });
+    dashboard.header(
+      `Service ${this.serviceName} (${this.platform.platformName} ${this.platform.stage})`,
+    );
+    dashboard.monitorFunction(this.function, this.serviceName, this.serviceName);
+    dashboard.monitorTable(this.table, `${this.serviceName} table`);
+    routeAlarmsToTopic(this, topicArn);
+    return dashboard;
   }
 
   /** Breakers and the fault injector: read an item and conditional writes, no Scan, no Delete. */

@@ -17,6 +17,7 @@ export const PLATFORM_BUNDLES = {
   'control-loop': 'platform/control-loop/handler.ts',
   // The operator console's server; its page, script and style sheet go beside it in `assets/`.
   console: 'console/handler.ts',
+  'log-shipper': 'platform/log-shipper/handler.ts',
 } as const;
 
 export type PlatformBundleName = keyof typeof PLATFORM_BUNDLES;

@@ -5,6 +5,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { PLATFORM_ENV } from '../../functions/runtime/contract';
+import { FunctionLogs } from '../observability/function-logs';
 import type { IMicroservicePlatform } from '../platform/platform-attributes';
 import {
   BUNDLING,
@@ -50,6 +51,12 @@ export interface PlatformFunctionProps {
    * @default - unreserved
    */
   readonly reservedConcurrentExecutions?: number;
+  /**
+   * Subscribe the function's log group to the platform's log shipper (central logs). Its ERROR
+   * lines are counted either way.
+   * @default true
+   */
+  readonly shipLogs?: boolean;
 }
 
 /**
@@ -63,9 +70,12 @@ export class PlatformFunction extends Construct {
   readonly function: lambda.Function;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
+  /** The name it logs and publishes metrics under. */
+  readonly serviceName: string;
 
   constructor(scope: Construct, id: string, props: PlatformFunctionProps) {
     super(scope, id);
+    this.serviceName = props.serviceName;
     const { platform } = props;
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: platform.logRetention,
@@ -77,6 +87,13 @@ export class PlatformFunction extends Construct {
       description: `Execution role: ${props.description}`,
     });
     this.logGroup.grantWrite(this.role);
+    // Shipped to central logs (in whichever stack the function lives) and its errors counted.
+    new FunctionLogs(this, 'LogsObserved', {
+      platform,
+      logGroup: this.logGroup,
+      serviceName: props.serviceName,
+      ship: props.shipLogs,
+    });
 
     if ((props.entry === undefined) === (props.bundle === undefined)) {
       throw new Error(`PlatformFunction ${id} needs exactly one of 'entry' and 'bundle'`);

@@ -63,6 +63,7 @@ describe('PlatformFunction', () => {
       admin: 'platform-admin',
       'control-loop': 'control-loop',
       console: 'console',
+      'log-shipper': 'platform-log-shipper',
     };
     for (const name of names) {
       const found = byService.get(serviceNameOf[name]);
