@@ -62,7 +62,6 @@ function synthesize(suffix: string) {
     platformName: `msg${suffix.toLowerCase()}`,
     stage: 'it',
   });
-  new PlatformEventBus(platform, { platform });
   const readingList = new Microservice(stack, 'ReadingList', {
     platform,
     serviceName: 'reading-list',

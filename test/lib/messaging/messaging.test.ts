@@ -27,7 +27,7 @@ function build() {
     stage: 'dev',
     removalPolicy: RemovalPolicy.DESTROY,
   });
-  const bus = new PlatformEventBus(platform, { platform });
+  const bus = platform.messaging;
   const serviceStack = (id: string, serviceName: string) => {
     const stack = new Stack(app, id, { env });
     const found = MicroservicePlatform.fromLookup(stack, 'Platform', {
@@ -138,7 +138,6 @@ describe('EventPublication', () => {
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
     const stack = new Stack(app, 'S', { env });
     const platform = new MicroservicePlatform(stack, 'P', { platformName: 'shop', stage: 'dev' });
-    new PlatformEventBus(platform, { platform });
     const service = new Microservice(stack, 'Svc', {
       platform,
       serviceName: 'reading-list',
@@ -227,7 +226,6 @@ describe('EventSubscription', () => {
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
     const stack = new Stack(app, 'S', { env });
     const platform = new MicroservicePlatform(stack, 'P', { platformName: 'shop', stage: 'dev' });
-    new PlatformEventBus(platform, { platform });
     const service = new Microservice(stack, 'Svc', {
       platform,
       serviceName: 'recommendations',
