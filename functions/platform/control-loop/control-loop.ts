@@ -4,15 +4,16 @@ import {
   UpdateInstanceCustomHealthStatusCommand,
   type ServiceDiscoveryClient,
 } from '@aws-sdk/client-servicediscovery';
-import { INSTANCE_ATTRIBUTES, type InstanceHealth } from '../../runtime/discovery/instance';
+import { INSTANCE_ATTRIBUTES, type InstanceHealth } from '../../runtime/discovery';
 import {
   instanceHealthStatuses,
   listNamespaceServices,
   listServiceInstances,
   type CatalogInstance,
   type CatalogService,
-} from '../../runtime/discovery/namespace-catalog';
-import { systemClock, type Clock } from '../../runtime/resilience/clock';
+} from '../../runtime/discovery';
+import { HEALTH_METRICS, METRIC_DIMENSIONS } from '../../runtime/contract';
+import { systemClock, type Clock } from '../../runtime/resilience';
 import { createInstanceProber, type InstanceProber } from './probe';
 
 export interface ControlLoopLogger {
@@ -196,8 +197,8 @@ export function createHealthControlLoop(options: HealthControlLoopOptions): Heal
           const single = metrics.singleMetric();
           // The `service` dimension names the probed service here, not this function.
           single.clearDefaultDimensions();
-          single.addDimension('service', service.name);
-          single.addMetric('HealthyInstances', MetricUnit.Count, healthy);
+          single.addDimension(METRIC_DIMENSIONS.service, service.name);
+          single.addMetric(HEALTH_METRICS.healthyInstances, MetricUnit.Count, healthy);
         }
         const instances = outcomes.flatMap((service) => service.instances);
         // Summed here rather than added per event: EMF would publish repeated values as a list.

@@ -2,9 +2,13 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
-import { resolveNamespaceId } from '../../runtime/discovery/namespace-catalog';
-import { createServiceDiscoveryClient } from '../../runtime/discovery/sdk-client';
-import { createPowertools } from '../../runtime/observability/powertools';
+import {
+  CONTROL_LOOP_ENV,
+  DISCOVERY_ENV,
+  HEALTH_PROBE_TIMEOUT_MS_DEFAULT,
+} from '../../runtime/contract';
+import { createServiceDiscoveryClient, resolveNamespaceId } from '../../runtime/discovery';
+import { createPowertools } from '../../runtime/observability';
 import { createHealthControlLoop, type ControlLoopSummary } from './control-loop';
 
 /**
@@ -20,7 +24,8 @@ import { createHealthControlLoop, type ControlLoopSummary } from './control-loop
  */
 const powertools = createPowertools('platform-control-loop');
 const { logger, metrics, tracer } = powertools;
-const probeTimeoutMs = positiveInteger(process.env.HEALTH_PROBE_TIMEOUT_MS) ?? 3000;
+const probeTimeoutMs =
+  positiveInteger(process.env[CONTROL_LOOP_ENV.probeTimeoutMs]) ?? HEALTH_PROBE_TIMEOUT_MS_DEFAULT;
 const serviceDiscovery = tracer.captureAWSv3Client(createServiceDiscoveryClient());
 const lambda = tracer.captureAWSv3Client(
   new LambdaClient({
@@ -49,12 +54,12 @@ export function parseControlLoopEvent(event: unknown): { action: 'probe' } {
 }
 
 function platformNamespaceId(): Promise<string> {
-  const id = process.env.SERVICE_DISCOVERY_NAMESPACE_ID;
+  const id = process.env[DISCOVERY_ENV.namespaceId];
   if (id) return Promise.resolve(id);
-  const name = process.env.SERVICE_DISCOVERY_NAMESPACE;
+  const name = process.env[DISCOVERY_ENV.namespace];
   if (!name) {
     return Promise.reject(
-      new Error('Set SERVICE_DISCOVERY_NAMESPACE_ID or SERVICE_DISCOVERY_NAMESPACE'),
+      new Error(`Set ${DISCOVERY_ENV.namespaceId} or ${DISCOVERY_ENV.namespace}`),
     );
   }
   namespaceId ??= resolveNamespaceId(serviceDiscovery, name).catch((error: unknown) => {

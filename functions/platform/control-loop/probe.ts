@@ -1,12 +1,12 @@
 import { InvokeCommand, type InvokeCommandOutput, type LambdaClient } from '@aws-sdk/client-lambda';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { systemClock, type Clock } from '../../runtime/resilience/clock';
+import { systemClock, type Clock } from '../../runtime/resilience';
 import {
   INTERNAL_REQUEST_TYPE,
   InternalResponseSchema,
   type InternalRequest,
-} from '../../runtime/service/internal-request';
+} from '../../runtime/service';
 
 /** The logical name the control loop gives as `source` of its probes. */
 export const CONTROL_LOOP_SOURCE = 'control-loop';

@@ -4,7 +4,7 @@ import {
   PutLogEventsCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
 import type { CloudWatchLogsDecodedData, CloudWatchLogsLogEvent } from 'aws-lambda';
-import { AUDIT_FIELDS, AUDIT_MARKER } from '../../runtime/contract/audit';
+import { AUDIT_FIELDS, AUDIT_MARKER } from '../../runtime/contract';
 import { dailyIndexName } from './contract';
 import type { LogDocument } from './log-document';
 

@@ -4,9 +4,11 @@
  * both import it.
  */
 export * from './admin-routes';
+export * from './audit';
 export * from './breaker';
 export * from './console';
 export * from './environment';
+export * from './messaging';
 export * from './metrics';
 export * from './route-scopes';
 export * from './service-environment';
