@@ -118,12 +118,15 @@ beforeAll(async () => {
     [
       "import { Stack } from 'aws-cdk-lib';",
       "import { Microservice, MicroservicePlatform } from 'serverless-msa';",
-      "import { jsonResponse } from 'serverless-msa/runtime/http/json';",
+      "import { jsonResponse } from 'serverless-msa/runtime/http';",
+      "import { BREAKER_SETTINGS } from 'serverless-msa/runtime/contract';",
       'export function probe(stack: Stack, platform: MicroservicePlatform): void {',
       '  // @ts-expect-error a service needs an entry',
       "  new Microservice(stack, 'NoEntry', { platform, serviceName: 'x' });",
       '  // @ts-expect-error a status is a number',
       "  jsonResponse('200', {});",
+      '  // @ts-expect-error the contract names each setting once: no halfOpenProbes',
+      '  void BREAKER_SETTINGS.halfOpenProbes;',
       '}',
       '',
     ].join('\n'),
@@ -150,6 +153,15 @@ describe('the packed package', () => {
     expect(files).toContain('dist/lib/index.d.ts');
     expect(files).toContain('dist/functions/runtime/service/service-handler.js');
     expect(files).toContain('dist/functions/runtime/service/service-handler.d.ts');
+    // Every entry point of the exports map is in the tarball, declarations included.
+    const exportsMap = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'))
+      .exports as Record<string, string | { types: string; default: string }>;
+    for (const target of Object.values(exportsMap)) {
+      if (typeof target === 'string') continue;
+      expect(files).toContain(target.default.replace(/^\.\//, ''));
+      expect(files).toContain(target.types.replace(/^\.\//, ''));
+    }
+    expect(files).toContain('dist/functions/runtime/contract/index.js');
     for (const name of Object.keys(PLATFORM_BUNDLES)) {
       expect(files).toContain(`dist/platform-functions/${name}/index.js`);
     }
@@ -173,23 +185,28 @@ describe('the packed package', () => {
     }
   });
 
-  it('loads from plain Node with require and import, the runtime library by its subpaths', async () => {
+  it('loads from plain Node with require and import, the runtime library by its entry points', async () => {
     const cjs = await sh(
       `node -e "const m = require('serverless-msa'); console.log(typeof m.MicroservicePlatform, typeof m.Microservice)"`,
       jsDir,
     );
     expect(cjs.stdout.trim()).toBe('function function');
     const esm = await sh(
-      `node --input-type=module -e "import { Microservice } from 'serverless-msa'; import { createServiceHandler } from 'serverless-msa/runtime/service/service-handler'; import { ServiceClient } from 'serverless-msa/runtime/service/service-client'; console.log(typeof Microservice, typeof createServiceHandler, typeof ServiceClient)"`,
+      `node --input-type=module -e "import { Microservice } from 'serverless-msa'; import { defineService } from 'serverless-msa/runtime'; import { ServiceClient } from 'serverless-msa/runtime/service'; import { CircuitBreaker } from 'serverless-msa/runtime/resilience'; import { SERVICE_ENV } from 'serverless-msa/runtime/contract'; console.log(typeof Microservice, typeof defineService, typeof ServiceClient, typeof CircuitBreaker, SERVICE_ENV.tableName)"`,
       jsDir,
     );
-    expect(esm.stdout.trim()).toBe('function function function');
+    expect(esm.stdout.trim()).toBe('function function function function TABLE_NAME');
   });
 
-  it('refuses a deep import of a file it does not export', async () => {
-    await expect(
-      sh(`node -e "require('serverless-msa/dist/lib/index.js')"`, jsDir),
-    ).rejects.toThrow(/ERR_PACKAGE_PATH_NOT_EXPORTED/);
+  it.each([
+    'serverless-msa/dist/lib/index.js',
+    'serverless-msa/runtime/service/service-handler',
+    'serverless-msa/runtime/http/json',
+    'serverless-msa/runtime/contract/breaker',
+  ])('refuses the deep import %s: only the entry points are public', async (specifier) => {
+    await expect(sh(`node -e "require('${specifier}')"`, jsDir)).rejects.toThrow(
+      /ERR_PACKAGE_PATH_NOT_EXPORTED/,
+    );
   });
 
   it("synthesizes the README's JavaScript app: two services, the platform's functions from the pre-built bundles", () => {
