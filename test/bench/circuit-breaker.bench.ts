@@ -8,13 +8,19 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { GetCommand, PutCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { circuitBreaker, ConsecutiveBreaker, handleAll } from 'cockatiel';
+import {
+  circuitBreaker,
+  ConsecutiveBreaker,
+  handleAll,
+  timeout,
+  TimeoutStrategy,
+  wrap,
+} from 'cockatiel';
 import {
   CircuitAdmin,
   CircuitBreaker,
   DynamoDbStateStore,
   ManualClock,
-  MemoryStateStore,
 } from '../../functions/runtime/resilience';
 import { createPowertools } from '../../functions/runtime/observability/powertools';
 import { ServiceClient } from '../../functions/runtime/service/service-client';
@@ -230,42 +236,62 @@ async function healthyInvocations(endpoint: string): Promise<{ requests: number;
   return { requests, writes };
 }
 
-/** Median of per-call microseconds over several alternating runs, to ride out a noisy machine. */
-async function overhead(): Promise<{ ours: number; oursNoTimeout: number; cockatiel: number }> {
+/**
+ * Per-call overhead in the configuration a deployed service client runs: the DynamoDB store
+ * (the shared session, its cache warm: one read per state-cache period, as in a busy
+ * environment), Powertools logger and metrics attached, the 2 s call timeout, and a call that
+ * takes the signal as the service client's does. Baselines in the same run: cockatiel's
+ * consecutive breaker alone, and wrapped in its cooperative timeout (a signal and a deadline per
+ * call, as here); `abort-signal-floor` is what `new AbortController().signal` around the same
+ * call costs by itself. Median of alternating rounds, to ride out a noisy machine.
+ */
+async function overhead(endpoint: string): Promise<Record<string, number>> {
   const iterations = 20_000;
-  const noop = async (): Promise<number> => 1;
-  const breaker = new CircuitBreaker({ name: 'overhead', store: new MemoryStateStore() });
-  const untimed = new CircuitBreaker({
-    name: 'overhead-untimed',
-    store: new MemoryStateStore(),
-    callTimeoutMs: 0,
-  });
-  const policy = circuitBreaker(handleAll, {
-    halfOpenAfter: 10_000,
-    breaker: new ConsecutiveBreaker(5),
-  });
+  const call = async (signal: AbortSignal): Promise<number> => (signal.aborted ? 0 : 1);
+  const cockatielCall = async ({ signal }: { signal: AbortSignal }): Promise<number> =>
+    signal.aborted ? 0 : 1;
+  const powertools = createPowertools('bench-overhead');
+  const dynamodb = countedClient(endpoint, {});
+  const deployed = (name: string, callTimeoutMs?: number) =>
+    new CircuitBreaker({
+      name,
+      store: new DynamoDbStateStore({ tableName: TABLE, client: dynamodb.client }),
+      logger: powertools.logger,
+      metrics: powertools.metrics,
+      callTimeoutMs,
+    });
+  const breaker = deployed('overhead');
+  const untimed = deployed('overhead-untimed', 0);
+  const consecutive = () =>
+    circuitBreaker(handleAll, { halfOpenAfter: 10_000, breaker: new ConsecutiveBreaker(5) });
+  const policy = consecutive();
+  const timedPolicy = wrap(timeout(2_000, TimeoutStrategy.Cooperative), consecutive());
+  const floor = async (): Promise<number> => call(new AbortController().signal);
+  // Warm caches: the first call reads the circuit's record.
+  await breaker.execute(call);
+  await untimed.execute(call);
   const time = async (run: () => Promise<unknown>): Promise<number> => {
     const start = performance.now();
     for (let i = 0; i < iterations; i++) await run();
     return ((performance.now() - start) * 1000) / iterations;
   };
-  const samples = {
-    ours: [] as number[],
-    oursNoTimeout: [] as number[],
-    cockatiel: [] as number[],
+  const runs: Record<string, () => Promise<unknown>> = {
+    ours: () => breaker.execute(call),
+    oursNoTimeout: () => untimed.execute(call),
+    cockatiel: () => policy.execute(cockatielCall),
+    cockatielTimeout: () => timedPolicy.execute(cockatielCall),
+    signalFloor: floor,
   };
-  for (let round = 0; round < 7; round++) {
-    samples.ours.push(await time(() => breaker.execute(noop)));
-    samples.oursNoTimeout.push(await time(() => untimed.execute(noop)));
-    samples.cockatiel.push(await time(() => policy.execute(noop)));
+  const samples: Record<string, number[]> = Object.create(null);
+  for (let round = 0; round < 9; round++) {
+    for (const [name, run] of Object.entries(runs)) (samples[name] ??= []).push(await time(run));
   }
+  dynamodb.client.destroy();
   const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
   // The first round warms the JIT up; the median ignores it anyway.
-  return {
-    ours: median(samples.ours),
-    oursNoTimeout: median(samples.oursNoTimeout),
-    cockatiel: median(samples.cockatiel),
-  };
+  const result: Record<string, number> = Object.create(null);
+  for (const [name, values] of Object.entries(samples)) result[name] = median(values);
+  return result;
 }
 
 function line(
@@ -319,6 +345,17 @@ export async function run(): Promise<string[]> {
           'requests/1000invocations',
         ),
       );
+      const figures = await overhead(db.endpoint);
+      const cockatiel = { name: 'cockatiel-consecutive', value: figures.cockatiel! };
+      lines.push(
+        line('circuit-breaker.overhead', figures.ours!, 'us/call', cockatiel),
+        line('circuit-breaker.overhead', figures.ours!, 'us/call', {
+          name: 'cockatiel-consecutive+cooperative-timeout',
+          value: figures.cockatielTimeout!,
+        }),
+        line('circuit-breaker.overhead-no-timeout', figures.oursNoTimeout!, 'us/call', cockatiel),
+        line('circuit-breaker.abort-signal-floor', figures.signalFloor!, 'us/call', cockatiel),
+      );
     } finally {
       if (level === undefined) delete process.env.POWERTOOLS_LOG_LEVEL;
       else process.env.POWERTOOLS_LOG_LEVEL = level;
@@ -326,19 +363,6 @@ export async function run(): Promise<string[]> {
   } finally {
     await db.close();
   }
-  const { ours, oursNoTimeout, cockatiel } = await overhead();
-  lines.push(
-    line('circuit-breaker.overhead', ours, 'us/call', {
-      name: 'cockatiel-consecutive',
-      value: cockatiel,
-    }),
-  );
-  lines.push(
-    line('circuit-breaker.overhead-no-timeout', oursNoTimeout, 'us/call', {
-      name: 'cockatiel-consecutive',
-      value: cockatiel,
-    }),
-  );
   return lines;
 }
 

@@ -98,8 +98,14 @@ export class CircuitBreaker {
   async execute<T>(call: ProtectedCall<T>, fallback?: Fallback<T>): Promise<T> {
     const clock = this.options.clock;
     this.telemetry.count('calls');
-    this.telemetry.publishIfDue(clock.now());
-    const { session, admission } = await this.admit();
+    const now = clock.now();
+    this.telemetry.publishIfDue(now);
+    // The healthy path decides from the fresh cached record without a promise; the rest (a
+    // stale copy, a due half-open move, a probe, the local breaker) goes through admit().
+    const cached = now >= this.degradedUntil ? this.shared.admitCached() : undefined;
+    const { session, admission } = cached
+      ? { session: this.shared, admission: cached }
+      : await this.admit();
     if (admission.kind === 'reject') {
       this.telemetry.count('shortCircuits');
       return this.fallBack(
@@ -126,8 +132,20 @@ export class CircuitBreaker {
         );
       }
     }
-    const settled = await this.run(call, timeoutMs);
-    if (admission.kind !== 'bypass') await this.report(session, admission, settled.failed);
+    const startedAt = clock.now();
+    let settled: Settled<T>;
+    try {
+      const value = await withTimeout(clock, timeoutMs, call, () => {
+        return new CallTimeoutError(this.name, timeoutMs);
+      });
+      settled = this.succeeded(value, startedAt);
+    } catch (error) {
+      settled = this.failed(error);
+    }
+    const reporting =
+      admission.kind === 'bypass' ? undefined : this.report(session, admission, settled.failed);
+    if (reporting) await reporting;
+    if (settled.ok && !settled.failedResult) return settled.value as T;
     return this.deliver(settled, fallback);
   }
 
@@ -185,18 +203,17 @@ export class CircuitBreaker {
     return { session: this.local, admission: await this.local.admit() };
   }
 
-  private async report(
+  /** The outcome's store write, if it needs one (the healthy path's does not). */
+  private report(
     session: CircuitSession,
     admission: Admission,
     failed: boolean,
-  ): Promise<void> {
-    try {
-      await session.report(admission, failed);
-    } catch (error) {
+  ): Promise<void> | undefined {
+    return session.report(admission, failed)?.catch((error: unknown) => {
       // The outcome is lost to the fleet; the store error was counted where it happened.
       if (!(error instanceof StateStoreError)) throw error;
       this.degrade();
-    }
+    });
   }
 
   /**
@@ -270,29 +287,23 @@ export class CircuitBreaker {
     return controller.signal;
   }
 
-  private async run<T>(call: ProtectedCall<T>, timeoutMs: number): Promise<Settled<T>> {
-    const clock = this.options.clock;
-    const startedAt = clock.now();
-    try {
-      const value = await withTimeout(
-        clock,
-        timeoutMs,
-        call,
-        () => new CallTimeoutError(this.name, timeoutMs),
-      );
-      const failedResult = this.options.isFailureResult(value);
-      const slowMs = this.options.slowCallThresholdMs;
-      const slow = slowMs > 0 && clock.now() - startedAt > slowMs;
-      if (slow) this.telemetry.count('slowCalls');
-      if (failedResult || slow) this.telemetry.count('failures');
-      return { ok: true, value, failed: failedResult || slow, timedOut: false, failedResult };
-    } catch (error) {
-      const timedOut = error instanceof CallTimeoutError;
-      if (timedOut) this.telemetry.count('timeouts');
-      const failed = this.options.isFailure(error);
-      if (failed) this.telemetry.count('failures');
-      return { ok: false, error, failed, timedOut, failedResult: false };
-    }
+  /** Classifies a returned value (a rejected result, a slow call) and counts it. */
+  private succeeded<T>(value: T, startedAt: number): Settled<T> {
+    const failedResult = this.options.isFailureResult(value);
+    const slowMs = this.options.slowCallThresholdMs;
+    const slow = slowMs > 0 && this.options.clock.now() - startedAt > slowMs;
+    if (slow) this.telemetry.count('slowCalls');
+    if (failedResult || slow) this.telemetry.count('failures');
+    return { ok: true, value, failed: failedResult || slow, timedOut: false, failedResult };
+  }
+
+  /** Classifies a thrown error (a timeout, a failure, or an error that does not count). */
+  private failed<T>(error: unknown): Settled<T> {
+    const timedOut = error instanceof CallTimeoutError;
+    if (timedOut) this.telemetry.count('timeouts');
+    const failed = this.options.isFailure(error);
+    if (failed) this.telemetry.count('failures');
+    return { ok: false, error, failed, timedOut, failedResult: false };
   }
 
   private async deliver<T>(settled: Settled<T>, fallback: Fallback<T> | undefined): Promise<T> {

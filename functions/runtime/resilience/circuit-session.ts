@@ -43,6 +43,8 @@ interface PendingOutcomes {
   hadSuccess: boolean;
 }
 
+const BYPASS: Admission = { kind: 'bypass' };
+
 /** Re-reads and retries after a lost conditional write are bounded; losing that often means
  * the circuit is changing under us, and refusing one call is the safe answer. */
 const MAX_ATTEMPTS = 4;
@@ -78,6 +80,7 @@ export class CircuitSession {
   /** Names this environment's outcome writes, so a retried write is applied at most once. */
   private readonly writer = randomBytes(6).toString('hex');
   private seq = 0;
+  private closedAdmission: Extract<Admission, { kind: 'call' }> | undefined;
 
   constructor(
     private readonly store: StateStore,
@@ -104,13 +107,19 @@ export class CircuitSession {
    * costs failed calls. A healthy environment never pays for this.
    */
   async current(): Promise<CircuitRecord> {
-    const now = this.options.clock.now();
-    const failingLately = now - this.lastFailureAt < this.options.stateCacheMs;
-    const maxAge = failingLately
-      ? Math.min(this.options.stateCacheMs, this.options.stateCacheWhileFailingMs)
-      : this.options.stateCacheMs;
-    if (this.view && now - this.view.readAt < maxAge) return this.view.record;
-    return this.refresh();
+    return this.fresh(this.options.clock.now()) ?? this.refresh();
+  }
+
+  /** The cached record if it is fresh enough at `now` (see `current`). */
+  private fresh(now: number): CircuitRecord | undefined {
+    const view = this.view;
+    if (!view) return undefined;
+    const cacheMs = this.options.stateCacheMs;
+    const maxAge =
+      now - this.lastFailureAt < cacheMs
+        ? Math.min(cacheMs, this.options.stateCacheWhileFailingMs)
+        : cacheMs;
+    return now - view.readAt < maxAge ? view.record : undefined;
   }
 
   /** A fresh read; concurrent callers in this environment share one request. */
@@ -129,16 +138,50 @@ export class CircuitSession {
   }
 
   async admit(): Promise<Admission> {
-    let record = await this.current();
+    return this.admitCached() ?? this.admitFrom(await this.current());
+  }
+
+  /**
+   * The admission the fresh cached record decides on its own (CLOSED, DISABLED, FORCED_OPEN, OPEN
+   * before its time), without a promise: the healthy path's every call. Undefined when the
+   * record is stale or the decision needs the store (a due half-open move, a probe lease).
+   */
+  admitCached(): Admission | undefined {
+    const now = this.options.clock.now();
+    const record = this.fresh(now);
+    if (!record) return undefined;
+    switch (record.state) {
+      case 'CLOSED':
+        return this.callAdmission(record);
+      case 'DISABLED':
+        return BYPASS;
+      case 'FORCED_OPEN':
+        return { kind: 'reject', state: record.state };
+      case 'OPEN':
+        return now < (record.openUntil ?? 0) ? { kind: 'reject', state: record.state } : undefined;
+      default:
+        return undefined;
+    }
+  }
+
+  /** One admission object per CLOSED record: calls under the same version share it. */
+  private callAdmission(record: CircuitRecord): Admission {
+    const cached = this.closedAdmission;
+    if (cached?.version === record.version) return cached;
+    return (this.closedAdmission = { kind: 'call', version: record.version });
+  }
+
+  private async admitFrom(current: CircuitRecord): Promise<Admission> {
+    let record = current;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const now = this.options.clock.now();
       switch (record.state) {
         case 'DISABLED':
-          return { kind: 'bypass' };
+          return BYPASS;
         case 'FORCED_OPEN':
           return { kind: 'reject', state: record.state };
         case 'CLOSED':
-          return { kind: 'call', version: record.version };
+          return this.callAdmission(record);
         case 'OPEN':
           if (now < (record.openUntil ?? 0)) return { kind: 'reject', state: record.state };
           record = await this.transition(record, halfOpened(record, now));
@@ -171,11 +214,16 @@ export class CircuitSession {
     return { kind: 'reject', state: record.state };
   }
 
-  /** Records the outcome of an admitted call: probes report at once, other calls in batches. */
-  async report(admission: Admission, failed: boolean): Promise<void> {
+  /**
+   * Records the outcome of an admitted call: probes report at once, other calls in batches.
+   * Returns the store write to wait for, if the outcome needs one (undefined on the healthy
+   * path, which then costs no promise).
+   */
+  report(admission: Admission, failed: boolean): Promise<void> | undefined {
     if (failed) this.lastFailureAt = this.options.clock.now();
-    if (admission.kind === 'probe') await this.reportProbe(admission, failed);
-    else if (admission.kind === 'call') await this.reportCall(admission.version, failed);
+    if (admission.kind === 'probe') return this.reportProbe(admission, failed);
+    if (admission.kind === 'call') return this.reportCall(admission.version, failed);
+    return undefined;
   }
 
   /**
@@ -231,8 +279,8 @@ export class CircuitSession {
     }
   }
 
-  private async reportCall(version: number, failed: boolean): Promise<void> {
-    if (this.view && this.view.record.version !== version) return; // observed under a state that has ended
+  private reportCall(version: number, failed: boolean): Promise<void> | undefined {
+    if (this.view && this.view.record.version !== version) return undefined; // observed under a state that has ended
     const now = this.options.clock.now();
     const stale = this.pending.calls > 0 && now - this.pending.since >= this.options.windowMs;
     if (this.pending.version !== version || stale) this.pending = emptyPending(version);
@@ -246,7 +294,7 @@ export class CircuitSession {
       pending.hadSuccess = true;
       pending.trailingFailures = 0;
     }
-    if (this.shouldFlush()) await this.flushPending();
+    return this.shouldFlush() ? this.flushPending() : undefined;
   }
 
   private shouldFlush(): boolean {

@@ -64,6 +64,22 @@ describe('cost of a healthy circuit', () => {
     expect(store.reads).toBe(10);
   });
 
+  it('starts a call on a warm cache at once (no store request, no wait) and leaves no timer behind', async () => {
+    const store = new CountingStore();
+    const { breaker, clock } = rig({ store, stateCacheMs: 1000, flushIntervalMs: 1000 });
+    await breaker.execute(ok); // the one read of this cache period
+    let started = false;
+    const running = breaker.execute(async (signal) => {
+      started = true;
+      return signal.aborted ? 'aborted' : 'ok';
+    });
+    // Decided from the cached record without yielding: the call already runs.
+    expect(started).toBe(true);
+    await expect(running).resolves.toBe('ok');
+    expect(store.reads).toBe(1);
+    expect(clock.pendingTimers).toBe(0); // the call's deadline went with it
+  });
+
   it('writes each failure before its call returns, and successes alone only per flush interval', async () => {
     const store = new CountingStore();
     const { breaker, clock } = rig({
