@@ -1,6 +1,8 @@
 import * as path from 'node:path';
-import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { toJSONSchema } from 'zod';
+import { BookAdded } from '../../functions/services/contracts/book-added';
 import { type IMicroservice, Microservice, MicroservicePlatform } from '../../lib';
 
 export interface DemoServiceStackProps extends StackProps {
@@ -32,6 +34,17 @@ export class RecommendationsStack extends Stack {
       entry: path.join(props.servicesRoot, 'recommendations', 'handler.ts'),
       routes: [{ method: 'GET', scopes: ['recommendations/read'] }],
     });
+    // It learns what a user reads only from reading-list's BookAdded events. Quick retries and
+    // three receives, so the demo shows a poison message reach the dead-letter queue in seconds;
+    // consumption pauses while the circuit around its own store is open.
+    this.service.consumes(
+      { from: 'reading-list', eventTypes: [BookAdded.name] },
+      {
+        maxReceiveCount: 3,
+        retryBaseDelay: Duration.seconds(1),
+        pauseOnOpenCircuits: ['recommendations-store'],
+      },
+    );
   }
 }
 
@@ -55,6 +68,11 @@ export class ReadingListStack extends Stack {
         { method: 'GET', scopes: ['reading-list/read'] },
         { method: 'POST', scopes: ['reading-list/write'] },
       ],
+    });
+    this.service.publishes({
+      eventType: BookAdded.name,
+      schema: toJSONSchema(BookAdded.schema, { target: 'draft-04' }) as Record<string, unknown>,
+      description: 'A user put a book on their reading list',
     });
     this.recommendations = Microservice.fromServiceName(this, 'Recommendations', {
       platform,

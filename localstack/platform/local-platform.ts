@@ -23,6 +23,7 @@ import { createDemoClients } from './demo-clients';
 import { LocalRequestAuthorizer } from './request-authorizer';
 import { LocalAppConfigDataApi } from './appconfig-data-api';
 import { startSchedules } from './schedules';
+import { nameMessagingResources, provisionMessaging, startLocalMessaging } from './messaging';
 import {
   acquireStateLock,
   displayPath,
@@ -271,7 +272,10 @@ export async function startLocalPlatform(
         const links = new AppLinks();
         for (const stack of orderStacks(stacks)) {
           const context = nameResources(stack, { region, accountId: LOCAL_ACCOUNT_ID });
+          nameMessagingResources(stack, context);
           await links.link(stack, context, (name) => emulatorParameter(name, clientSettings));
+          // Buses, queues and rules first: parameters and functions name them.
+          provisioned.push(...(await provisionMessaging(stack, context, clientSettings)));
           provisioned.push(...(await provisionStack(stack, context, clientSettings)));
           links.record(stack, context);
           resourcePolicies.add(stack, context);
@@ -393,6 +397,7 @@ export async function startLocalPlatform(
     const clients: PlatformClient[] = [];
     let schedules = 0;
     let triggers = 0;
+    let mappings = 0;
     await phase(
       progress,
       'bootstrap',
@@ -407,9 +412,20 @@ export async function startLocalPlatform(
             stoppers.push(async () => schedule.stop());
           }
         }
+        // Queues feed their functions as Lambda's event source mappings do.
+        const messaging = startLocalMessaging({
+          deployed,
+          functionsByStack,
+          functions: functionsByName.values(),
+          lambdaApi,
+          operatorAccessKeyId: LOCAL_OPERATOR_ACCESS_KEY_ID,
+          clients: clientSettings,
+        });
+        mappings = messaging.mappings.size;
+        stoppers.push(() => messaging.stop());
       },
       () =>
-        `${plural(triggers, 'trigger')} run, ${plural(clients.length, 'demo client')}, ${plural(schedules, 'schedule')}`,
+        `${plural(triggers, 'trigger')} run, ${plural(clients.length, 'demo client')}, ${plural(schedules, 'schedule')}, ${plural(mappings, 'event source mapping')}`,
     );
 
     const logs = await phase(
