@@ -1,6 +1,6 @@
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffSettings } from './backoff';
 import type { LogDocument } from './log-document';
-import type { OpenSearchClient } from './opensearch-client';
+import type { OpenSearchClient } from '../../runtime/observability';
 
 /** A document OpenSearch still refused after every attempt (or refused for good). */
 export interface UndeliveredDocument {

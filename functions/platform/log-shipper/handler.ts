@@ -3,7 +3,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { AUDIT_ENV, auditIndexPrefix } from '../../runtime/contract';
-import { createPowertools } from '../../runtime/observability';
+import { createOpenSearchClient, createPowertools } from '../../runtime/observability';
 import { auditIndexTemplate, copyAuditRecords, toAuditDocument } from './audit-records';
 import { deliverDocuments } from './bulk-delivery';
 import { LOG_SHIPPER_ENV, logIndexPrefix, PLATFORM_NAME_ENV } from './contract';
@@ -11,7 +11,6 @@ import { sendDeadLetters } from './dead-letters';
 import { decodeSubscriptionEvent } from './envelope';
 import { ensureIndexSetup } from './index-setup';
 import { toLogDocument } from './log-document';
-import { createOpenSearchClient } from './opensearch-client';
 
 /**
  * The log shipper: CloudWatch Logs subscription → OpenSearch bulk API. CloudWatch Logs invokes

@@ -1,6 +1,6 @@
 import { backoffDelay } from './backoff';
 import { logIndexTemplate, logRetentionPolicy, logTemplateName } from './index-template';
-import type { OpenSearchClient } from './opensearch-client';
+import type { OpenSearchClient } from '../../runtime/observability';
 
 /**
  * Puts the index template (and, with a retention, the ISM policy) before the first document of

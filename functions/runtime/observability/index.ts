@@ -14,3 +14,24 @@ export {
   type AuditTrail,
   type AuditTrailOptions,
 } from './audit';
+export {
+  createOpenSearchClient,
+  type OpenSearchClient,
+  type OpenSearchClientOptions,
+  type OpenSearchResponse,
+} from './opensearch-client';
+export {
+  LOG_LEVELS,
+  LogQueryError,
+  LogStoreError,
+  logSearchBody,
+  readLogHits,
+  readTopErrors,
+  searchLogs,
+  topErrors,
+  topErrorsBody,
+  type LogHit,
+  type LogLevel,
+  type LogQuery,
+  type TopError,
+} from './log-search';

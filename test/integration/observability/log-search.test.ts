@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliverDocuments } from '../../../functions/platform/log-shipper/bulk-delivery';
 import { ensureIndexSetup } from '../../../functions/platform/log-shipper/index-setup';
 import { toLogDocument } from '../../../functions/platform/log-shipper/log-document';
-import { createOpenSearchClient } from '../../../functions/platform/log-shipper/opensearch-client';
+import { createOpenSearchClient } from '../../../functions/runtime/observability';
 import type { OpenSearchNode } from '../../../localstack/platform/observability/opensearch-node';
 import {
   LOG_INDEX_PATTERN,
