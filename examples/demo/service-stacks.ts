@@ -43,6 +43,7 @@ export class RecommendationsStack extends Stack {
         maxReceiveCount: 3,
         retryBaseDelay: Duration.seconds(1),
         pauseOnOpenCircuits: ['recommendations-store'],
+        forcedOpenDelay: Duration.seconds(2),
       },
     );
   }

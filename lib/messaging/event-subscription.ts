@@ -74,6 +74,13 @@ export interface EventSubscriptionOptions {
    */
   readonly pauseOnOpenCircuits?: string[];
   /**
+   * Delay of a message deferred while a circuit is forced open (an operator's state, with no
+   * reopening time): consumption is paused meanwhile, so this bounds how soon after a resume
+   * the message is seen again.
+   * @default Duration.seconds(60)
+   */
+  readonly forcedOpenDelay?: Duration;
+  /**
    * How often the resume check runs while consumption may be paused.
    * @default Duration.minutes(1)
    */
@@ -161,6 +168,17 @@ export class EventSubscription extends Construct {
     service.function.addEnvironment(
       MESSAGING_ENV.consumerRetryBaseSeconds,
       String(retryBase.toSeconds()),
+    );
+    service.function.addEnvironment(
+      MESSAGING_ENV.consumerForcedOpenDelaySeconds,
+      String(
+        Math.min(
+          900,
+          (
+            props.forcedOpenDelay ?? Duration.seconds(MESSAGING_DEFAULTS.forcedOpenDelaySeconds)
+          ).toSeconds(),
+        ),
+      ),
     );
     service.function.addEnvironment(
       MESSAGING_ENV.consumerRetryMaxSeconds,

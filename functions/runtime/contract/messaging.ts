@@ -20,6 +20,11 @@ export const MESSAGING_ENV = {
   consumerRetryBaseSeconds: 'CONSUMER_RETRY_BASE_SECONDS',
   /** Cap of the retry delay (seconds; at most the queue's visibility timeout). */
   consumerRetryMaxSeconds: 'CONSUMER_RETRY_MAX_SECONDS',
+  /**
+   * Delay of a message deferred while a circuit is forced open (no reopening time is known):
+   * the consumer is paused meanwhile, so this only bounds how soon it is seen after a resume.
+   */
+  consumerForcedOpenDelaySeconds: 'CONSUMER_FORCED_OPEN_DELAY_SECONDS',
   /** Where idempotency records live (the service's own table, `pk`/`sk`). */
   idempotencyTableName: 'IDEMPOTENCY_TABLE_NAME',
   /** How long a processed event is remembered (seconds). */
@@ -34,6 +39,7 @@ export const MESSAGING_DEFAULTS = {
   batchSize: 10,
   retryBaseSeconds: 2,
   retryMaxSeconds: 300,
+  forcedOpenDelaySeconds: 60,
   /** A day: far longer than any redelivery of the same message. */
   idempotencyTtlSeconds: 86_400,
 } as const;

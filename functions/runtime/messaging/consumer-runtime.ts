@@ -115,6 +115,10 @@ export function eventConsumerFromEnv(
         MESSAGING_DEFAULTS.retryMaxSeconds,
       ),
     },
+    forcedOpenDelaySeconds: seconds(
+      MESSAGING_ENV.consumerForcedOpenDelaySeconds,
+      MESSAGING_DEFAULTS.forcedOpenDelaySeconds,
+    ),
     afterBatch: async () => {
       await Promise.all([...breakers.values()].map((one) => one.flush()));
     },
