@@ -16,6 +16,9 @@ import { listServices } from '../runtime/discovery/admin-view';
 import { createServiceDiscoveryClient } from '../runtime/discovery/sdk-client';
 import { createServiceHandler, type RequestScope } from '../runtime/service/service-handler';
 import { AdminTargets } from './admin-targets';
+import { DynamoDbUsersRepository } from '../auth/users/users';
+import { AUTH_ENV } from '../runtime/contract/environment';
+import { createUserRoute } from './users';
 import { removeFaultSettings } from './fault-records';
 import { DeadLetterAdmin } from './dead-letters';
 import { MESSAGING_ENV } from '../runtime/contract/messaging';
@@ -100,6 +103,9 @@ function circuitAction(action: 'forceOpen' | 'forceClosed' | 'reset') {
   };
 }
 
+const usersTable = process.env[AUTH_ENV.usersTableName];
+const users = usersTable ? new DynamoDbUsersRepository(usersTable, dynamodb) : undefined;
+
 export const handler = createServiceHandler({
   serviceName: 'admin',
   powertools,
@@ -111,6 +117,7 @@ export const handler = createServiceHandler({
     'POST /admin/circuits/{name}/force-open': circuitAction('forceOpen'),
     'POST /admin/circuits/{name}/force-closed': circuitAction('forceClosed'),
     'POST /admin/circuits/{name}/reset': circuitAction('reset'),
+    'POST /admin/users': createUserRoute(users, logger),
     'GET /admin/services': async (_event, scope) => {
       requireViewScope(scope);
       return jsonResponse(200, { services: await serviceView.get() });
