@@ -13,6 +13,7 @@ import { createPlatformTable } from '../service/platform-table';
 import { routeScopesPath } from '../platform/platform-attributes';
 import { acknowledgeWildcardResource } from '../service/nag-findings';
 import { RouteScopeParameters } from './route-scope-parameters';
+import { CONSOLE_CLIENT_SCOPES, PeopleSignIn, type PeopleSignInOptions } from './people-sign-in';
 import {
   AUTH_ENV,
   PLATFORM_ROUTE_SCOPES_OWNER,
@@ -61,7 +62,7 @@ export interface ClientQuota {
   readonly requestsPerDay?: number;
 }
 
-export interface AuthorizationServerOptions {
+export interface AuthorizationServerOptions extends PeopleSignInOptions {
   /**
    * Lifetime of access tokens.
    * @default Duration.minutes(15)
@@ -118,6 +119,8 @@ export class AuthorizationServer extends Construct {
   readonly tokenFunction: PlatformFunction;
   readonly authorizerFunction: PlatformFunction;
   readonly rotationFunction: PlatformFunction;
+  /** People's sign-in: users, codes and refresh tokens, the login page. */
+  readonly people: PeopleSignIn;
   /** Name of the SSM SecureString parameter holding the signing keys (written by rotation). */
   readonly signingKeysParameterName: string;
   /** Name of the SSM SecureString parameter mapping client IDs to their usage-plan API keys. */
@@ -190,6 +193,16 @@ export class AuthorizationServer extends Construct {
     this.clientsTable.grantReadData(this.tokenFunction.function);
     this.assertionReplayTable.grant(this.tokenFunction.function, 'dynamodb:PutItem');
     this.grantParameterRead(this.tokenFunction.role, this.signingKeysParameterName);
+    this.people = new PeopleSignIn(this, 'People', {
+      tokenFunction: this.tokenFunction,
+      gateway,
+      issuerUrl: this.issuerUrl,
+      removalPolicy: platform.removalPolicy,
+      consoleRedirectUris: props.consoleRedirectUris,
+      refreshTokenLifetime: props.refreshTokenLifetime,
+      protectRoute: (method, resource, scopes) => this.protectRoute(method, resource, scopes),
+    });
+    for (const scope of CONSOLE_CLIENT_SCOPES) this.scopes.add(scope);
 
     this.rotationFunction = new PlatformFunction(this, 'KeyRotation', {
       platform,

@@ -61,6 +61,8 @@ export class AdminApi extends Construct {
       MESSAGING_ENV.consumerRegistryPath,
       props.platform.messaging.consumerRegistryPath,
     );
+    // POST /admin/users: operators create people who sign in to the console.
+    props.authorizationServer.people.enableUserAdministration(this.function.function);
     for (const { method, resource } of Object.values(ADMIN_ROUTES)) {
       props.gateway.addRoute(method, resource, this.function.function, {
         authorizer: props.authorizationServer.protectRoute(method, resource, [ADMIN_SCOPE]),

@@ -199,14 +199,14 @@ describe('AuthorizationServer', () => {
       });
     });
 
-    it("advertises the scopes of the platform's own protected routes in SCOPES_SUPPORTED", () => {
+    it("advertises the scopes of the platform's own protected routes and the console's in SCOPES_SUPPORTED", () => {
       const { template, auth, id } = defaults();
       const supported = String(
         environment(template, id(auth!.tokenFunction.function)).SCOPES_SUPPORTED,
       ).split(' ');
       const registered = new Set(auth!.protectedRoutes.flatMap((rule) => rule.scopes));
       expect(registered.size).toBeGreaterThan(0);
-      expect(supported).toEqual([...registered].sort());
+      expect(supported).toEqual([...new Set([...registered, 'platform/read'])].sort());
       // Services write their scopes in their own stacks: the token service's never changes.
       expect(supported).not.toContain('orders/read');
     });
@@ -412,7 +412,14 @@ describe('AuthorizationServer', () => {
         JSON.stringify(statement.Resource).includes(JSON.stringify(replayTable)),
       );
       expect(onReplay.flatMap(actionsOf)).toEqual(['dynamodb:PutItem']);
-      expect(onClients.length + onReplay.length).toBe(dynamo.length);
+      // The rest is people's sign-in, checked in people-sign-in.test.ts.
+      const people = [auth!.people.usersTable, auth!.people.grantsTable].map((table) =>
+        JSON.stringify({ 'Fn::GetAtt': [id(table), 'Arn'] }),
+      );
+      const onPeople = dynamo.filter((statement) =>
+        people.some((table) => JSON.stringify(statement.Resource).includes(table)),
+      );
+      expect(onClients.length + onReplay.length + onPeople.length).toBe(dynamo.length);
       expect(statementsFor(statements, 'kms')).toEqual([]);
     });
 
