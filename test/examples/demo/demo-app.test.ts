@@ -83,10 +83,15 @@ describe('the example app: a platform stack and one stack per service', () => {
   });
 
   it('gives each service its own function, table, routes, registration and alarm in its stack', () => {
-    for (const [template, methods] of [
-      [recommendations, 2], // health, GET
-      [readingList, 3], // health, GET, POST
+    // recommendations consumes BookAdded: its queue and dead-letter queue, the mapping, the
+    // dead-letter alarm and the resume check's invoke permission; reading-list publishes it.
+    for (const [template, methods, consumer] of [
+      [recommendations, 2, 1], // health, GET
+      [readingList, 3, 0], // health, GET, POST
     ] as const) {
+      template.resourceCountIs('AWS::SQS::Queue', 2 * consumer);
+      template.resourceCountIs('AWS::Lambda::EventSourceMapping', consumer);
+      template.resourceCountIs('AWS::EventSchemas::Schema', 1 - consumer);
       template.resourceCountIs('AWS::Lambda::Function', 2); // the service, the CDK's SDK-call provider
       template.resourceCountIs('AWS::DynamoDB::Table', 1);
       template.resourceCountIs('AWS::ApiGateway::Method', methods);
@@ -96,9 +101,9 @@ describe('the example app: a platform stack and one stack per service', () => {
       template.resourceCountIs('Custom::RouteRetirement', 1);
       template.resourceCountIs('AWS::ServiceDiscovery::Service', 1);
       template.resourceCountIs('AWS::ServiceDiscovery::Instance', 1);
-      template.resourceCountIs('AWS::CloudWatch::Alarm', 1);
+      template.resourceCountIs('AWS::CloudWatch::Alarm', 1 + consumer);
       // One API-scoped permission for every route, one for the platform's health control loop.
-      template.resourceCountIs('AWS::Lambda::Permission', 2);
+      template.resourceCountIs('AWS::Lambda::Permission', 2 + consumer);
     }
   });
 
