@@ -23,6 +23,7 @@ import { removeFaultSettings } from './fault-records';
 import { DeadLetterAdmin } from './dead-letters';
 import { MESSAGING_ENV } from '../runtime/contract/messaging';
 import { ViewCache, viewCacheMaxAge } from './view-cache';
+import { errorGroups, logLines, logStoreFromEnv } from './logs';
 
 const ADMIN_SCOPE = 'platform/admin';
 /** Views (every GET) accept the read scope too: the console's operators look before they act. */
@@ -57,6 +58,8 @@ const targets = new AdminTargets(serviceDiscovery, namespaceId, async () => [
 const maxAge = () => viewCacheMaxAge(process.env);
 const circuitView = new ViewCache(() => circuits.list(), maxAge);
 const serviceView = new ViewCache(() => listServices(serviceDiscovery, namespaceId), maxAge);
+// The central logs the log and error views search; none configured → those views answer 503.
+const logStore = logStoreFromEnv(process.env);
 
 /** A view needs the read scope or the admin scope (which includes looking). */
 function requireViewScope(scope: RequestScope): void {
@@ -135,6 +138,14 @@ export const handler = createServiceHandler({
       await faults.put(service, settings, updatedAt);
       audit(scope, 'faults.put', service, settings);
       return jsonResponse(200, { service, ...settings, updatedAt });
+    },
+    'GET /admin/logs': async (event, scope) => {
+      requireViewScope(scope);
+      return logLines(logStore, event);
+    },
+    'GET /admin/errors': async (event, scope) => {
+      requireViewScope(scope);
+      return errorGroups(logStore, event);
     },
     'GET /admin/dead-letters': async (_event, scope) => {
       requireViewScope(scope);

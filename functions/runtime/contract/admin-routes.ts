@@ -24,9 +24,22 @@ export const ADMIN_ROUTES = {
   listServices: { method: 'GET', resource: '/admin/services' },
   listDeadLetters: { method: 'GET', resource: '/admin/dead-letters' },
   redriveDeadLetters: { method: 'POST', resource: '/admin/dead-letters/{queue}/redrive' },
+  searchLogs: { method: 'GET', resource: '/admin/logs' },
+  topErrors: { method: 'GET', resource: '/admin/errors' },
 } as const satisfies Record<string, AdminRoute>;
 
 /** A route's key as the service handler's route table names it: `METHOD /resource`. */
 export function routeKey(route: AdminRoute): string {
   return `${route.method} ${route.resource}`;
 }
+
+/** What the admin function reads besides the platform's usual settings. */
+export const ADMIN_ENV = {
+  /**
+   * The central log store the log and error views search: `https://…` (a domain, SigV4-signed)
+   * or `http://…` (the local node). Unset: those views answer 503.
+   */
+  logSearchEndpoint: 'LOG_SEARCH_ENDPOINT',
+  /** The indices searched, e.g. `logs-<platform>-*`. */
+  logSearchIndexPattern: 'LOG_SEARCH_INDEX_PATTERN',
+} as const;
