@@ -8,7 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as opensearch from 'aws-cdk-lib/aws-opensearchservice';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { LOG_SHIPPER_ENV, logIndexPrefix } from '../../functions/platform/log-shipper/contract';
+import { LOG_SHIPPER_ENV, logIndexPrefix } from '../../functions/runtime/contract';
 import { AUDIT_ENV, AUDIT_METRIC, auditIndexPrefix } from '../../functions/runtime/contract/audit';
 import { METRIC_DIMENSIONS } from '../../functions/runtime/contract/metrics';
 import type { IMicroservicePlatform } from '../platform/platform-attributes';

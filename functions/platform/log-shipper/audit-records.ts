@@ -4,8 +4,7 @@ import {
   PutLogEventsCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
 import type { CloudWatchLogsDecodedData, CloudWatchLogsLogEvent } from 'aws-lambda';
-import { AUDIT_FIELDS, AUDIT_MARKER } from '../../runtime/contract';
-import { dailyIndexName } from './contract';
+import { AUDIT_FIELDS, AUDIT_MARKER, dailyIndexName } from '../../runtime/contract';
 import type { LogDocument } from './log-document';
 
 const MARKER_TEXT = `"${AUDIT_MARKER.key}":"${AUDIT_MARKER.value}"`;

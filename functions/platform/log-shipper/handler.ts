@@ -2,11 +2,16 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import { AUDIT_ENV, auditIndexPrefix } from '../../runtime/contract';
+import {
+  AUDIT_ENV,
+  auditIndexPrefix,
+  LOG_SHIPPER_ENV,
+  logIndexPrefix,
+  PLATFORM_NAME_ENV,
+} from '../../runtime/contract';
 import { createOpenSearchClient, createPowertools } from '../../runtime/observability';
 import { auditIndexTemplate, copyAuditRecords, toAuditDocument } from './audit-records';
 import { deliverDocuments } from './bulk-delivery';
-import { LOG_SHIPPER_ENV, logIndexPrefix, PLATFORM_NAME_ENV } from './contract';
 import { sendDeadLetters } from './dead-letters';
 import { decodeSubscriptionEvent } from './envelope';
 import { ensureIndexSetup } from './index-setup';

@@ -1,5 +1,5 @@
 import type { CloudWatchLogsDecodedData, CloudWatchLogsLogEvent } from 'aws-lambda';
-import { dailyIndexName } from './contract';
+import { dailyIndexName } from '../../runtime/contract';
 import { errorFingerprint } from './fingerprint';
 
 /** One log event as it goes into OpenSearch. */

@@ -8,6 +8,7 @@ export * from './audit';
 export * from './breaker';
 export * from './console';
 export * from './environment';
+export * from './logs';
 export * from './messaging';
 export * from './metrics';
 export * from './route-scopes';

@@ -2,7 +2,7 @@ import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { CloudWatchLogsDecodedData } from 'aws-lambda';
 import { appendFileSync, existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { LOG_SHIPPER_ENV } from '../../../functions/platform/log-shipper/contract';
+import { LOG_SHIPPER_ENV } from '../../../functions/runtime/contract';
 import { LocalFunction } from '../lambda-runtime';
 import { phase, type ProgressListener } from '../progress';
 import { LogSubscriptions } from './log-subscriptions';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dailyIndexName } from '../../../../functions/platform/log-shipper/contract';
+import { dailyIndexName } from '../../../../functions/runtime/contract';
 import {
   logIndexTemplate,
   logRetentionPolicy,
