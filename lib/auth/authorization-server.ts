@@ -17,6 +17,7 @@ import { CONSOLE_CLIENT_SCOPES, PeopleSignIn, type PeopleSignInOptions } from '.
 import {
   AUTH_ENV,
   PLATFORM_ROUTE_SCOPES_OWNER,
+  type RouteScopeMatch,
   type RouteScopeRuleInput,
 } from '../../functions/runtime/contract';
 
@@ -304,12 +305,18 @@ export class AuthorizationServer extends Construct {
   }
 
   /**
-   * Registers the scopes a protected route of the platform's own stack needs (all of them), so
-   * the authorizer's policy covers it, and returns the authorizer to put on the method.
+   * Registers the scopes a protected route of the platform's own stack needs, so the
+   * authorizer's policy covers it, and returns the authorizer to put on the method.
    * (A `Microservice` writes its routes' scopes in its own stack instead.)
+   * @param match `all-of` (every scope, the default) or `any-of` (one of them is enough)
    */
-  protectRoute(method: string, resource: string, scopes: string[]): apigw.RequestAuthorizer {
-    this.routeScopes.add({ method, resource, scopes });
+  protectRoute(
+    method: string,
+    resource: string,
+    scopes: string[],
+    match: RouteScopeMatch = 'all-of',
+  ): apigw.RequestAuthorizer {
+    this.routeScopes.add({ method, resource, scopes, ...(match === 'any-of' ? { match } : {}) });
     for (const scope of scopes) this.scopes.add(scope);
     return this.authorizer;
   }

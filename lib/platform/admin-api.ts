@@ -1,15 +1,19 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as opensearch from 'aws-cdk-lib/aws-opensearchservice';
 import { Construct } from 'constructs';
 import type { AuthorizationServer } from '../auth/authorization-server';
 import type { PlatformGateway } from '../gateway/platform-gateway';
 import type { ServiceRegistry } from '../discovery/service-registry';
 import type { ResilienceStore } from '../resilience/resilience-store';
+import { acknowledgeWildcardResource } from '../service/nag-findings';
 import { PlatformFunction } from '../service/platform-function';
 import type { MicroservicePlatform } from './microservice-platform';
 import { MESSAGING_ENV } from '../../functions/runtime/contract/messaging';
 import {
+  ADMIN_ENV,
   ADMIN_ROUTES,
   ADMIN_SCOPE,
+  CONSOLE_READ_SCOPE,
   DISCOVERY_ENV,
   SERVICE_ENV,
 } from '../../functions/runtime/contract';
@@ -26,9 +30,10 @@ export interface AdminApiProps {
 }
 
 /**
- * The operators' API under `/admin` (scope `platform/admin`): every circuit with its state and
- * window counts, forced states, fault injection per service, and the registered services with
- * their instances, attributes and health.
+ * The operators' API under `/admin`: every circuit with its state and window counts, forced
+ * states, fault injection per service, the registered services with their instances, attributes
+ * and health, dead letters, and the central logs (lines and top errors). Views (GET) need
+ * `platform/read` or `platform/admin`; actions need `platform/admin`.
  */
 export class AdminApi extends Construct {
   readonly function: PlatformFunction;
@@ -63,11 +68,60 @@ export class AdminApi extends Construct {
     );
     // POST /admin/users: operators create people who sign in to the console.
     props.authorizationServer.people.enableUserAdministration(this.function.function);
+    this.searchCentralLogs(props.platform);
     for (const { method, resource } of Object.values(ADMIN_ROUTES)) {
       props.gateway.addRoute(method, resource, this.function.function, {
-        authorizer: props.authorizationServer.protectRoute(method, resource, [ADMIN_SCOPE]),
+        // Operators look before they act: a view accepts the read scope or the admin scope.
+        authorizer:
+          method === 'GET'
+            ? props.authorizationServer.protectRoute(
+                method,
+                resource,
+                [CONSOLE_READ_SCOPE, ADMIN_SCOPE],
+                'any-of',
+              )
+            : props.authorizationServer.protectRoute(method, resource, [ADMIN_SCOPE]),
         apiKeyRequired: true,
       });
     }
+  }
+
+  /**
+   * The log and error views search the platform's log indices: the domain's endpoint, and
+   * `_search` on those indices only (no write, no other index). Without central logs they answer
+   * 503.
+   */
+  private searchCentralLogs(platform: MicroservicePlatform): void {
+    const centralLogs = platform.observability.centralLogs;
+    if (!centralLogs) return;
+    const indexPattern = `${centralLogs.logIndexPrefix}-*`;
+    this.function.function.addEnvironment(
+      ADMIN_ENV.logSearchEndpoint,
+      `https://${centralLogs.domain.domainEndpoint}`,
+    );
+    this.function.function.addEnvironment(ADMIN_ENV.logSearchIndexPattern, indexPattern);
+    const searchArn = `${centralLogs.domain.domainArn}/${indexPattern}/_search`;
+    this.function.function.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['es:ESHttpGet', 'es:ESHttpPost'],
+        resources: [searchArn],
+      }),
+    );
+    // The domain's access policy names who may send a request at all (a domain it was given
+    // keeps the policy its owner set).
+    if (centralLogs.domain instanceof opensearch.Domain) {
+      centralLogs.domain.addAccessPolicies(
+        new iam.PolicyStatement({
+          principals: [new iam.ArnPrincipal(this.function.role.roleArn)],
+          actions: ['es:ESHttpGet', 'es:ESHttpPost'],
+          resources: [searchArn],
+        }),
+      );
+    }
+    acknowledgeWildcardResource(
+      this.function.role,
+      searchArn,
+      "Searches over the platform's daily log indices, named by day at run time; read only.",
+    );
   }
 }

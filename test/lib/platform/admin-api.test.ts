@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { ADMIN_SCOPE } from '../../../lib/platform/admin-api';
 import { MicroservicePlatform } from '../../../lib/platform/microservice-platform';
@@ -22,9 +23,13 @@ const ADMIN_ROUTES = [
   ['GET', '/admin/services'],
   ['GET', '/admin/dead-letters'],
   ['POST', '/admin/dead-letters/{queue}/redrive'],
+  ['GET', '/admin/logs'],
+  ['GET', '/admin/errors'],
+  // Mounted by the people's sign-in (PeopleSignIn) on the same function.
+  ['POST', '/admin/users'],
 ] as const;
 
-function synth(authorization?: false) {
+function synth(authorization?: false, centralLogs?: false) {
   // Bundling disabled: construct tests check the template, not the bundle.
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new Stack(app, 'AdminStack', {
@@ -34,6 +39,7 @@ function synth(authorization?: false) {
     platformName: 'shop',
     authorization,
     circuitBreaker: { minimumCalls: 5 },
+    ...(centralLogs === false ? { observability: { centralLogs } } : {}),
   });
   new Microservice(stack, 'Recommendations', {
     platform,
@@ -43,6 +49,7 @@ function synth(authorization?: false) {
   });
   const template = Template.fromStack(stack);
   return {
+    app,
     stack,
     platform,
     template,
@@ -205,7 +212,7 @@ describe('AdminApi', () => {
     expect(adminRoutes).toEqual(ADMIN_ROUTES.map(([m, r]) => `${m} ${r}`).sort());
   });
 
-  it('writes every admin route with scope platform/admin where the authorizer reads its rules', () => {
+  it('writes every admin route where the authorizer reads its rules: views platform/read or platform/admin, actions platform/admin', () => {
     const { resources } = withAuth();
     const parameters = Object.values(resources)
       .filter((resource) => resource.Type === 'AWS::SSM::Parameter')
@@ -214,10 +221,19 @@ describe('AdminApi', () => {
     expect(parameters.length).toBeGreaterThan(0);
     const rules = parameters.flatMap(
       (parameter) =>
-        JSON.parse(parameter.Value) as { method: string; resource: string; scopes: string[] }[],
+        JSON.parse(parameter.Value) as {
+          method: string;
+          resource: string;
+          scopes: string[];
+          match?: string;
+        }[],
     );
     for (const [method, resource] of ADMIN_ROUTES) {
-      expect(rules).toContainEqual({ method, resource, scopes: ['platform/admin'] });
+      expect(rules).toContainEqual(
+        method === 'GET'
+          ? { method, resource, scopes: ['platform/read', 'platform/admin'], match: 'any-of' }
+          : { method, resource, scopes: ['platform/admin'] },
+      );
     }
     // The service's own route is still there with its own scope.
     expect(rules).toContainEqual(
@@ -255,6 +271,66 @@ describe('AdminApi', () => {
     ]);
   });
 
+  it('points the admin function at the log domain and lets it search the platform’s log indices only', () => {
+    const { stack, platform, resources } = withAuth();
+    const centralLogs = platform.observability.centralLogs!;
+    const domainId = logicalId(stack, centralLogs.domain as unknown as Stack);
+    const adminId = logicalId(stack, platform.adminApi!.function.function);
+    const admin = resources[adminId];
+    const variables = (admin.Properties.Environment as { Variables: Record<string, unknown> })
+      .Variables;
+    expect(variables.LOG_SEARCH_ENDPOINT).toEqual({
+      'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [domainId, 'DomainEndpoint'] }]],
+    });
+    expect(variables.LOG_SEARCH_INDEX_PATTERN).toBe('logs-shop-*');
+    const searchArn = {
+      'Fn::Join': ['', [{ 'Fn::GetAtt': [domainId, 'Arn'] }, '/logs-shop-*/_search']],
+    };
+    const role = (admin.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const statements = Object.values(resources)
+      .filter(
+        (policy) =>
+          policy.Type === 'AWS::IAM::Policy' &&
+          (policy.Properties.Roles as { Ref: string }[]).some((ref) => ref.Ref === role),
+      )
+      .flatMap(
+        (policy) =>
+          (
+            policy.Properties.PolicyDocument as {
+              Statement: { Action: string | string[]; Resource: unknown }[];
+            }
+          ).Statement,
+      );
+    const onDomain = statements.filter((statement) =>
+      JSON.stringify(statement.Resource).includes(`"${domainId}"`),
+    );
+    // Search only: no PUT, no DELETE, no other path of the domain.
+    expect(onDomain).toEqual([
+      expect.objectContaining({
+        Effect: 'Allow',
+        Action: ['es:ESHttpGet', 'es:ESHttpPost'],
+        Resource: searchArn,
+      }),
+    ]);
+    // The domain's access policy lets the admin role in too (fine-grained access control next).
+    const accessPolicies = JSON.stringify(
+      Object.values(resources).filter(
+        (resource) => resource.Type === 'Custom::OpenSearchAccessPolicy',
+      ),
+    );
+    expect(accessPolicies).toContain(role);
+  });
+
+  it('is cdk-nag clean', () => {
+    const { app } = withAuth();
+    const report = new AwsSolutionsChecks().validateScope(app);
+    expect(
+      report.violations.map(
+        (violation) => `${violation.ruleName} ${violation.resource?.node.path}`,
+      ),
+    ).toEqual([]);
+  });
+
   it('advertises platform/admin among the token service scopes', () => {
     withAuth().template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
@@ -289,5 +365,16 @@ describe('MicroservicePlatform with authorization: false', () => {
           JSON.stringify(resource.Properties).includes('"expiresAt"'),
       ),
     ).toHaveLength(1);
+  });
+});
+
+describe('MicroservicePlatform without central logs', () => {
+  it('leaves the log search unset (the log and error views answer 503) and grants nothing on a domain', () => {
+    const { stack, platform, resources } = synth(undefined, false);
+    const admin = resources[logicalId(stack, platform.adminApi!.function.function)];
+    const variables = (admin.Properties.Environment as { Variables: Record<string, unknown> })
+      .Variables;
+    expect(variables.LOG_SEARCH_ENDPOINT).toBeUndefined();
+    expect(JSON.stringify(resources)).not.toContain('es:ESHttpPost');
   });
 });
