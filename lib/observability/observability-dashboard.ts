@@ -86,7 +86,7 @@ export class ObservabilityDashboard extends Construct {
   }
 
   /**
-   * A function: invocations, errors, throttles, duration; alarms on fault rate and throttles.
+   * A function: invocations, errors, throttles, duration; an alarm on its fault rate.
    * With `serviceName`, also the service's ERROR lines (metric filter) with a rate alarm.
    */
   monitorFunction(fn: lambda.IFunction, title: string, serviceName?: string): this {
@@ -94,8 +94,8 @@ export class ObservabilityDashboard extends Construct {
       lambdaFunction: fn,
       humanReadableName: title,
       alarmFriendlyName: title,
+      // Throttles show on the graph; an alarm each would double the stack's alarms.
       addFaultRateAlarm: { Critical: { maxErrorRate: 0.05 } },
-      addThrottlesRateAlarm: { Warning: { maxErrorRate: 0.05 } },
     });
     if (serviceName !== undefined) {
       const threshold = this.props.errorsPerMinuteThreshold ?? 5;
@@ -126,15 +126,14 @@ export class ObservabilityDashboard extends Construct {
     return this;
   }
 
-  /** A table: capacity used, latency, throttles and system errors (with alarms). */
+  /** A table: capacity used, latency, throttles, and an alarm on system errors. */
   monitorTable(table: dynamodb.ITable, title: string): this {
     this.facade.monitorDynamoTable({
       table,
       humanReadableName: title,
       alarmFriendlyName: title,
+      // On-demand tables rarely throttle (shown on the graph); system errors are DynamoDB's own.
       addSystemErrorCountAlarm: { Warning: { maxErrorCount: 0 } },
-      addReadThrottledEventsCountAlarm: { Warning: { maxThrottledEventsThreshold: 10 } },
-      addWriteThrottledEventsCountAlarm: { Warning: { maxThrottledEventsThreshold: 10 } },
     });
     return this;
   }

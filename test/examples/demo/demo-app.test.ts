@@ -57,9 +57,19 @@ describe('the example app: a platform stack and one stack per service', () => {
     const triggerProviderFunctions = 1; // the CDK's singleton provider behind Custom::Trigger
     const adminFunctions = 1;
     const controlLoopFunctions = 1;
+    const consoleFunctions = 1;
+    const logShipperFunctions = 1;
+    // The CDK's AwsCustomResource provider behind the log domain's access policy.
+    const sdkCallProviderFunctions = 1;
     platform.resourceCountIs(
       'AWS::Lambda::Function',
-      authFunctions + triggerProviderFunctions + adminFunctions + controlLoopFunctions,
+      authFunctions +
+        triggerProviderFunctions +
+        adminFunctions +
+        controlLoopFunctions +
+        consoleFunctions +
+        logShipperFunctions +
+        sdkCallProviderFunctions,
     );
     // Clients, assertion replay, resilience: no service table.
     platform.resourceCountIs('AWS::DynamoDB::Table', 3);
@@ -73,7 +83,13 @@ describe('the example app: a platform stack and one stack per service', () => {
     platform.resourceCountIs('AWS::ApiGateway::Method', 5 + adminRoutes.length);
     platform.resourceCountIs('AWS::ServiceDiscovery::HttpNamespace', 1);
     platform.resourceCountIs('AWS::ServiceDiscovery::Service', 0);
-    platform.resourceCountIs('AWS::CloudWatch::Alarm', 0);
+    // The platform's own alarms (gateway, its functions and tables, central logs); none of a service's.
+    const alarmNames = Object.values(platform.findResources('AWS::CloudWatch::Alarm')).map(
+      (alarm) =>
+        JSON.stringify((alarm as { Properties: { AlarmName: unknown } }).Properties.AlarmName),
+    );
+    expect(alarmNames.length).toBeGreaterThan(0);
+    expect(alarmNames.filter((name) => /reading-list|recommendations/.test(name))).toEqual([]);
     platform.resourceCountIs('AWS::AppConfig::ConfigurationProfile', 1);
     const text = JSON.stringify(platform.toJSON());
     expect(text.includes('"PathPart":"reading-list"'), 'a service route in the platform').toBe(
@@ -85,9 +101,9 @@ describe('the example app: a platform stack and one stack per service', () => {
   it('gives each service its own function, table, routes, registration and alarm in its stack', () => {
     // recommendations consumes BookAdded: its queue and dead-letter queue, the mapping, the
     // dead-letter alarm and the resume check's invoke permission; reading-list publishes it.
-    for (const [template, methods, consumer] of [
-      [recommendations, 2, 1], // health, GET
-      [readingList, 3, 0], // health, GET, POST
+    for (const [template, methods, consumer, callees] of [
+      [recommendations, 2, 1, 0], // health, GET
+      [readingList, 3, 0, 1], // health, GET, POST; calls recommendations
     ] as const) {
       template.resourceCountIs('AWS::SQS::Queue', 2 * consumer);
       template.resourceCountIs('AWS::Lambda::EventSourceMapping', consumer);
@@ -101,7 +117,9 @@ describe('the example app: a platform stack and one stack per service', () => {
       template.resourceCountIs('Custom::RouteRetirement', 1);
       template.resourceCountIs('AWS::ServiceDiscovery::Service', 1);
       template.resourceCountIs('AWS::ServiceDiscovery::Instance', 1);
-      template.resourceCountIs('AWS::CloudWatch::Alarm', 1 + consumer);
+      // No healthy instance, a consumer's dead letters, and the service dashboard's: fault rate,
+      // ERROR lines per minute, table system errors, and short-circuits per callee.
+      template.resourceCountIs('AWS::CloudWatch::Alarm', 1 + consumer + 3 + callees);
       // One API-scoped permission for every route, one for the platform's health control loop.
       template.resourceCountIs('AWS::Lambda::Permission', 2 + consumer);
     }
