@@ -20,6 +20,7 @@ import { nameResources } from './physical-names';
 import { phase, type ProgressListener } from './progress';
 import { provisionStack, type ProvisionedResource } from './provision';
 import { createDemoClients } from './demo-clients';
+import { createDemoOperators, type PlatformOperator } from './demo-operators';
 import { LocalRequestAuthorizer } from './request-authorizer';
 import { LocalAppConfigDataApi } from './appconfig-data-api';
 import { startSchedules } from './schedules';
@@ -37,6 +38,7 @@ import { CentralLogs, platformNameOf } from './observability/central-logs';
 import { startPlatformTracing } from './tracing/platform-tracing';
 import { freePort } from './ports';
 import { CONSOLE_ENV } from '../../functions/runtime/contract/console';
+import { ADMIN_ENV } from '../../functions/runtime/contract/admin-routes';
 import type { LocalTracing } from './tracing/local-tracing';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
@@ -187,6 +189,8 @@ export async function startLocalPlatform(
       logDir,
       enabled: options.centralLogs,
       onProgress: progress,
+      // Taken now: the admin function, started before the node is ready, searches it.
+      port: await freePort(),
     });
     stoppers.push(() => centralLogs.stop());
 
@@ -313,6 +317,7 @@ export async function startLocalPlatform(
               echo: options.echoLogs ?? true,
               tracing: tracing.collector,
               zipkinUrl: tracing.plannedZipkinUrl,
+              logSearchUrl: centralLogs.plannedUrl,
               rewrite: (value) =>
                 apiUrls.reduce((text, url) => text.split(url).join(baseUrl), value),
             });
@@ -395,6 +400,7 @@ export async function startLocalPlatform(
     );
 
     const clients: PlatformClient[] = [];
+    const operators: PlatformOperator[] = [];
     let schedules = 0;
     let triggers = 0;
     let mappings = 0;
@@ -406,6 +412,7 @@ export async function startLocalPlatform(
           triggers += (await runTriggers(stack, functionsByStack[index])).length;
         }
         clients.push(...(await createDemoClients(deployed, clientSettings)));
+        operators.push(...(await createDemoOperators(deployed, clientSettings)));
         for (const [index, { stack }] of deployed.entries()) {
           for (const schedule of startSchedules(stack, functionsByStack[index], region)) {
             schedules++;
@@ -458,7 +465,7 @@ export async function startLocalPlatform(
       zipkinUrl: await tracing.zipkinUrl,
       stop,
     };
-    writePlatformFile(stateDir, platform, clients);
+    writePlatformFile(stateDir, platform, clients, operators);
     return platform;
   } catch (error) {
     await stop();
@@ -487,6 +494,7 @@ export function writePlatformFile(
   stateDir: string,
   platform: RunningPlatform,
   clients: PlatformClient[],
+  operators: readonly PlatformOperator[] = [],
 ): void {
   const document = {
     baseUrl: platform.baseUrl,
@@ -512,6 +520,10 @@ export function writePlatformFile(
       ),
     })),
     clients,
+    // People sign in to the console (served by the platform) with these; see the README.
+    ...(operators.length > 0
+      ? { consoleUrl: `${platform.baseUrl}/console`, operators: [...operators] }
+      : {}),
   };
   mkdirSync(stateDir, { recursive: true });
   writeFileSync(path.join(stateDir, 'platform.json'), `${JSON.stringify(document, null, 2)}\n`, {
@@ -533,6 +545,8 @@ function localFunction(
     tracing?: LocalTracing;
     /** The local Zipkin, which the operator console links traces to. */
     zipkinUrl?: string;
+    /** The local OpenSearch node, which the admin API's log views search. */
+    logSearchUrl?: string;
     rewrite: (value: string) => string;
   },
 ): LocalFunction | undefined {
@@ -580,6 +594,11 @@ function localFunction(
     // The operator console links each request's trace to the local Zipkin, not to X-Ray's console.
     ...(settings.zipkinUrl && CONSOLE_ENV.clientId in templateEnvironment
       ? { [CONSOLE_ENV.zipkinUrl]: settings.zipkinUrl }
+      : {}),
+    // The admin API's log views search the local node, not the domain the template names;
+    // without a local node they answer 503 (no log store).
+    ...(ADMIN_ENV.logSearchEndpoint in templateEnvironment
+      ? { [ADMIN_ENV.logSearchEndpoint]: settings.logSearchUrl ?? '' }
       : {}),
     ...QUIET_SDK,
   };

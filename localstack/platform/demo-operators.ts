@@ -1,0 +1,51 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDbUsersRepository, generatePassword } from '../../functions/auth/users/users';
+import { AUTH_ENV, CONSOLE_SCOPES } from '../../functions/runtime/contract';
+import { resourcesOfType, type StackArtifact } from './cloud-assembly';
+import { resolveValue, type ResolutionContext } from './intrinsics';
+import type { AwsClientSettings } from './provision';
+
+/** A person who can sign in to the console on the local platform (platform.json `operators`). */
+export interface PlatformOperator {
+  readonly username: string;
+  readonly password: string;
+}
+
+export const DEMO_OPERATOR = 'operator';
+
+/**
+ * Creates the demo operator in the authorization server's users table, with the console's scopes
+ * (`platform/read`, `platform/admin`). The password is generated for this run only (written to
+ * platform.json, never committed) and stored as a scrypt hash, as on AWS.
+ */
+export async function createDemoOperators(
+  deployed: readonly { stack: StackArtifact; context: ResolutionContext }[],
+  settings: AwsClientSettings,
+): Promise<PlatformOperator[]> {
+  const usersTable = deployed
+    .flatMap(({ stack, context }) =>
+      resourcesOfType(stack.template, 'AWS::Lambda::Function').map(
+        ([, resource]) =>
+          resolveValue(
+            (resource.Properties?.Environment as { Variables?: unknown } | undefined)?.Variables ??
+              {},
+            context,
+          ) as Record<string, string>,
+      ),
+    )
+    .map((variables) => variables[AUTH_ENV.usersTableName])
+    .find((name): name is string => typeof name === 'string' && name !== '');
+  if (!usersTable) return [];
+  const operator = { username: DEMO_OPERATOR, password: generatePassword() };
+  const dynamodb = new DynamoDBClient(settings);
+  try {
+    await new DynamoDbUsersRepository(usersTable, dynamodb).create({
+      ...operator,
+      scopes: [...CONSOLE_SCOPES],
+      createdBy: 'local-platform',
+    });
+  } finally {
+    dynamodb.destroy();
+  }
+  return [operator];
+}
