@@ -329,7 +329,10 @@ describe('ServiceRegistry', () => {
       expect(probes.map((properties) => properties.FunctionName)).toContainEqual({
         'Fn::GetAtt': [setup.id(extra!.function), 'Arn'],
       });
-      expect(setup.ofType('AWS::CloudWatch::Alarm')).toHaveLength(3);
+      const healthAlarms = setup
+        .ofType('AWS::CloudWatch::Alarm')
+        .filter(([, alarm]) => alarm.Properties.MetricName === 'HealthyInstances');
+      expect(healthAlarms).toHaveLength(3);
     });
   });
 
@@ -349,7 +352,9 @@ describe('ServiceRegistry', () => {
   describe('alarms', () => {
     it('creates one alarm per service on HealthyInstances < 1, with missing data breaching', () => {
       const { ofType } = demo();
-      const alarms = ofType('AWS::CloudWatch::Alarm').map(([, alarm]) => alarm.Properties);
+      const alarms = ofType('AWS::CloudWatch::Alarm')
+        .map(([, alarm]) => alarm.Properties)
+        .filter((alarm) => alarm.MetricName === 'HealthyInstances');
       expect(alarms).toHaveLength(2);
       for (const serviceName of ['recommendations', 'reading-list']) {
         const forService = alarms.filter(
