@@ -32,6 +32,12 @@ export interface CentralLogsOptions {
   /** @default true */
   readonly enabled?: boolean;
   readonly onProgress?: ProgressListener;
+  /**
+   * The node's HTTP port, taken before it starts, so functions started meanwhile (the admin
+   * API's log views) can be told where it will answer.
+   * @default 0 (a free port, known once the node is ready)
+   */
+  readonly port?: number;
 }
 
 /** Where the shipper runs and what it reaches. */
@@ -62,6 +68,8 @@ export class CentralLogs {
     onFailure: (batch, detail) => this.failed(batch, detail),
   });
   private readonly node: Promise<OpenSearchNode | string>;
+  /** Where the node will answer (a planned port), or undefined if it will not run. */
+  readonly plannedUrl?: string;
   private shipper?: LocalFunction;
   private warnedFailure = false;
 
@@ -69,6 +77,9 @@ export class CentralLogs {
     const unavailable =
       options.enabled === false ? 'off (LOCAL_OPENSEARCH=0)' : openSearchUnavailable();
     this.node = unavailable !== undefined ? Promise.resolve(unavailable) : this.startNode();
+    if (unavailable === undefined && options.port) {
+      this.plannedUrl = `http://127.0.0.1:${options.port}`;
+    }
     // Nobody may await it before connect(); a failure there is reported, not unhandled.
     this.node.catch(() => undefined);
   }
@@ -171,7 +182,7 @@ export class CentralLogs {
         () => 'built from Maven Central',
       );
     }
-    return startOpenSearchNode({ home: this.options.home });
+    return startOpenSearchNode({ home: this.options.home, port: this.options.port });
   }
 
   /** The local on-failure destination: the batch, whole, in a file beside the logs. */

@@ -324,11 +324,7 @@ describe('AdminApi', () => {
   it('is cdk-nag clean', () => {
     const { app } = withAuth();
     const report = new AwsSolutionsChecks().validateScope(app);
-    expect(
-      report.violations.map(
-        (violation) => `${violation.ruleName} ${violation.resource?.node.path}`,
-      ),
-    ).toEqual([]);
+    expect(report.violations.map((violation) => violation.ruleName)).toEqual([]);
   });
 
   it('advertises platform/admin among the token service scopes', () => {
