@@ -15,6 +15,7 @@ import { FaultSettingsSchema, FaultStore } from '../runtime/resilience/fault-inj
 import { listServices } from '../runtime/discovery/admin-view';
 import { createServiceDiscoveryClient } from '../runtime/discovery/sdk-client';
 import { createServiceHandler, type RequestScope } from '../runtime/service/service-handler';
+import { audit as recordAudit } from '../runtime/observability/audit';
 import { AdminTargets } from './admin-targets';
 import { DynamoDbUsersRepository } from '../auth/users/users';
 import { AUTH_ENV } from '../runtime/contract/environment';
@@ -77,20 +78,21 @@ const ServiceName = z.object({
   service: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'a service name'),
 });
 
-/** Audit: who did what to which circuit or service, kept in its own log line. */
+/** Audit: who did what to which circuit, service or queue, as an audit record (not a debug line). */
 function audit(
   scope: RequestScope,
   action: string,
   target: string,
   outcome: Record<string, unknown>,
 ): void {
-  logger.info('Admin action', {
-    audit: true,
-    action,
+  recordAudit({
+    action: `admin.${action}`,
+    result: 'success',
     target,
-    sub: scope.caller?.sub,
-    client_id: scope.caller?.clientId,
-    ...outcome,
+    actor: { sub: scope.caller?.sub, clientId: scope.caller?.clientId },
+    requestId: scope.lambdaContext?.awsRequestId,
+    correlationId: scope.correlationId,
+    details: outcome,
   });
 }
 
@@ -120,7 +122,7 @@ export const handler = createServiceHandler({
     'POST /admin/circuits/{name}/force-open': circuitAction('forceOpen'),
     'POST /admin/circuits/{name}/force-closed': circuitAction('forceClosed'),
     'POST /admin/circuits/{name}/reset': circuitAction('reset'),
-    'POST /admin/users': createUserRoute(users, logger),
+    'POST /admin/users': createUserRoute(users),
     'GET /admin/services': async (_event, scope) => {
       requireViewScope(scope);
       return jsonResponse(200, { services: await serviceView.get() });

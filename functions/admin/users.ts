@@ -1,5 +1,4 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import type { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
 import {
   MAX_PASSWORD_LENGTH,
@@ -13,6 +12,7 @@ import { isScopeToken, requireScopes } from '../runtime/auth/scopes';
 import { jsonResponse } from '../runtime/http/json';
 import { ProblemError } from '../runtime/http/problem';
 import { parseJsonBody } from '../runtime/http/validation';
+import { audit } from '../runtime/observability/audit';
 import type { RequestScope } from '../runtime/service/service-handler';
 
 const NewUserSchema = z
@@ -30,7 +30,6 @@ const NewUserSchema = z
  */
 export function createUserRoute(
   users: DynamoDbUsersRepository | undefined,
-  logger: Logger,
 ): (event: APIGatewayProxyEvent, scope: RequestScope) => Promise<APIGatewayProxyResult> {
   return async (event, scope) => {
     requireScopes(scope.caller, [ADMIN_SCOPE]);
@@ -47,13 +46,14 @@ export function createUserRoute(
         ...input,
         createdBy: scope.caller?.sub,
       });
-      logger.info('Admin action', {
-        audit: true,
-        action: 'user.create',
+      audit({
+        action: 'admin.user.create',
+        result: 'success',
         target: created.username,
-        sub: scope.caller?.sub,
-        client_id: scope.caller?.clientId,
-        scopes: created.scopes,
+        actor: { sub: scope.caller?.sub, clientId: scope.caller?.clientId },
+        requestId: scope.lambdaContext?.awsRequestId,
+        correlationId: scope.correlationId,
+        details: { scopes: created.scopes },
       });
       return jsonResponse(201, {
         username: created.username,

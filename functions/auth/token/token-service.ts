@@ -15,6 +15,7 @@ import {
   findHeader,
   resolveCorrelationId,
 } from '../../runtime/observability/correlation';
+import { audit } from '../../runtime/observability/audit';
 import type { Powertools } from '../../runtime/observability/powertools';
 import { createAuthorizationEndpoint, type LoginBackoff } from './authorize';
 import { authenticateClient } from './client-auth';
@@ -246,12 +247,13 @@ export function createTokenService(deps: TokenServiceDeps) {
       clientId: client.clientId,
       scope,
     });
-    logger.info('Access token issued', {
-      client_id: client.clientId,
-      auth_method: method,
-      scope,
-      kid,
-      jti,
+    audit({
+      action: 'token.issue',
+      result: 'success',
+      target: client.clientId,
+      actor: { sub: client.clientId, clientId: client.clientId },
+      ...current,
+      details: { grant_type: 'client_credentials', auth_method: method, scope, kid, jti },
     });
     return {
       statusCode: 200,
@@ -310,8 +312,12 @@ export function createTokenService(deps: TokenServiceDeps) {
     return problemResponse({ title: 'Not Found', status: 404, detail: 'No such route.' });
   }
 
+  // The request being served (one at a time per environment), for the audit records.
+  let current: { correlationId?: string; requestId?: string } = {};
+
   return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
     const correlationId = resolveCorrelationId(event?.headers, event?.requestContext?.requestId);
+    current = { correlationId, requestId: event?.requestContext?.requestId };
     logger.appendKeys({ correlation_id: correlationId });
     const extra = { [CORRELATION_ID_HEADER]: correlationId };
     try {
@@ -320,10 +326,16 @@ export function createTokenService(deps: TokenServiceDeps) {
     } catch (error) {
       if (error instanceof OAuthError) {
         // The code and our own description only: never parameters, headers or the body.
-        logger.info('Token request refused', {
-          error: error.error,
-          description: error.description,
-          status: error.status,
+        // The authenticated client, if it got that far (appended once authenticated).
+        const known = logger.getPersistentLogAttributes().client_id;
+        const clientId = typeof known === 'string' ? known : undefined;
+        audit({
+          action: 'token.refuse',
+          result: 'denied',
+          actor: clientId ? { sub: clientId, clientId } : undefined,
+          reason: error.error,
+          ...current,
+          details: { description: error.description, status: error.status },
         });
         metrics.addMetric(`TokenRefused_${error.error}`, 'Count', 1);
         const response = oauthErrorResponse(error);

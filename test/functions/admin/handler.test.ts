@@ -137,7 +137,7 @@ beforeEach(() => {
   cloudMap.on(GetServiceCommand).resolves({ Service: { NamespaceId: NAMESPACE_ID } });
 });
 
-const auditLines = () => logLines().filter((line) => line.audit === true);
+const auditLines = () => logLines().filter((line) => line.log_type === 'audit');
 
 const dynamoCalls = () => dynamo.calls().length;
 
@@ -319,13 +319,15 @@ describe('admin handler — circuits', () => {
     const audits = auditLines();
     expect(audits).toHaveLength(1);
     expect(audits[0]).toMatchObject({
-      message: 'Admin action',
-      action: 'circuit.forceOpen',
+      action: 'admin.circuit.forceOpen',
+      result: 'success',
       target: 'recommendations',
       sub: 'ops-1',
       client_id: 'ops-console',
-      state: 'FORCED_OPEN',
+      service: 'platform-admin',
+      details: { state: 'FORCED_OPEN' },
     });
+    expect(audits[0].correlation_id).toEqual(expect.any(String));
     expect(output.text()).not.toContain(TOKEN);
   });
 
@@ -344,7 +346,10 @@ describe('admin handler — circuits', () => {
       '(attribute_not_exists(pk) OR version = :expected) AND (attribute_not_exists(leaseSeq) OR leaseSeq = :zero)',
     );
     expect(input.Item).toMatchObject({ pk: 'circuit#billing', state: 'DISABLED' });
-    expect(auditLines()[0]).toMatchObject({ action: 'circuit.forceClosed', target: 'billing' });
+    expect(auditLines()[0]).toMatchObject({
+      action: 'admin.circuit.forceClosed',
+      target: 'billing',
+    });
   });
 
   it('resets a forced circuit to CLOSED', async () => {
@@ -361,7 +366,10 @@ describe('admin handler — circuits', () => {
       state: 'CLOSED',
       reason: 'operator-reset',
     });
-    expect(auditLines()[0]).toMatchObject({ action: 'circuit.reset', state: 'CLOSED' });
+    expect(auditLines()[0]).toMatchObject({
+      action: 'admin.circuit.reset',
+      details: { state: 'CLOSED' },
+    });
   });
 
   it('writes nothing when resetting a circuit that is already pristine', async () => {
@@ -542,14 +550,13 @@ describe('admin handler — faults', () => {
     const audits = auditLines();
     expect(audits).toHaveLength(1);
     expect(audits[0]).toMatchObject({
-      message: 'Admin action',
       level: 'INFO',
-      action: 'faults.put',
+      action: 'admin.faults.put',
+      result: 'success',
       target: 'recommendations',
       sub: 'ops-1',
       client_id: 'ops-console',
-      errorRate: 0.25,
-      latencyMs: 300,
+      details: { errorRate: 0.25, latencyMs: 300 },
     });
     expect(output.text()).not.toContain(TOKEN);
   });
@@ -703,7 +710,7 @@ describe('admin handler — DELETE /admin/faults/{service}', () => {
       ReturnValues: 'ALL_OLD',
     });
     expect(auditLines().at(-1)).toMatchObject({
-      action: 'faults.delete',
+      action: 'admin.faults.delete',
       target: 'recommendations',
     });
   });
