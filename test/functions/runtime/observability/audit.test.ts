@@ -123,9 +123,7 @@ describe('audit trail', () => {
 
   it('refuses an action name or result outside the contract', () => {
     const { audit, lines } = trail();
-    expect(() => audit.record({ action: 'Bad Action', result: 'success' })).toThrow(
-      /Audit action/,
-    );
+    expect(() => audit.record({ action: 'Bad Action', result: 'success' })).toThrow(/Audit action/);
     expect(() =>
       audit.record({ action: 'token.issue', result: 'maybe' as unknown as 'success' }),
     ).toThrow(/Audit result/);
