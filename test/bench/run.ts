@@ -8,6 +8,7 @@ import { run as bundleSize } from './bundle-size.bench';
 import { run as centralLogs } from './central-logs.bench';
 import { run as circuitBreaker } from './circuit-breaker.bench';
 import { run as configDiscovery } from './config-discovery.bench';
+import { run as messaging } from './messaging.bench';
 import { run as packageSize } from './package-size.bench';
 import { run as scale } from './scale.bench';
 import { run as tracing } from './tracing.bench';
@@ -22,6 +23,7 @@ async function main(): Promise<void> {
     configDiscovery,
     tracing,
     centralLogs,
+    messaging,
   ]) {
     for (const line of await bench()) console.log(line);
   }

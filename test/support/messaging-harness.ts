@@ -114,7 +114,21 @@ export type DeliveryHarness = Awaited<ReturnType<typeof deliveryHarness>>;
  * the local platform delivers it (bus → rule → queue → local mapping), into an in-process
  * consumer built by the runtime (Powertools Batch and Idempotency on the emulator's DynamoDB).
  */
-export async function deliveryHarness(suffix: string, settings: EmulatorSettings) {
+export interface HarnessOptions {
+  /** Told each time the consumer applied an event. */
+  readonly onApplied?: (eventId: string) => void;
+  /**
+   * Replace the consumer by a function that accepts every batch and does nothing (a baseline:
+   * what the mapping and the queue cost alone); told how many messages each batch held.
+   */
+  readonly noopConsumer?: (messages: number) => void;
+}
+
+export async function deliveryHarness(
+  suffix: string,
+  settings: EmulatorSettings,
+  options: HarnessOptions = {},
+) {
   const { artifact, ids } = synthesize(suffix);
   const context = nameResources(artifact, { region: 'us-east-1', accountId: '123456789012' });
   nameMessagingResources(artifact, context);
@@ -161,6 +175,7 @@ export async function deliveryHarness(suffix: string, settings: EmulatorSettings
       ),
     );
     applied.push({ eventId: event.metadata.eventId, receiveCount: event.receiveCount });
+    options.onApplied?.(event.metadata.eventId);
   });
 
   const lambdaApi = new LocalLambdaApi(new Map(), () => false);
@@ -195,6 +210,10 @@ export async function deliveryHarness(suffix: string, settings: EmulatorSettings
         ? {
             arn: FUNCTION_ARN,
             invoke: async (event) => {
+              if (options.noopConsumer) {
+                options.noopConsumer((event as { Records: unknown[] }).Records.length);
+                return { payload: { batchItemFailures: [] } };
+              }
               try {
                 return {
                   payload: await consumer.handleBatch(
