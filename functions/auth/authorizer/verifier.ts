@@ -1,13 +1,23 @@
 import { createHash } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import {
   createRemoteJWKSet,
   customFetch,
-  decodeJwt,
   errors,
   jwtVerify,
   type JWTPayload,
   type JWTVerifyGetKey,
 } from 'jose';
+import {
+  checkAlgorithm,
+  checkClaims,
+  checkSignature,
+  decodeCompactJwt,
+  JwtCheckFailed,
+  keyObjectFor,
+  needsJose,
+  type CompactJwt,
+} from './compact-jwt';
 import { ownIssuerConfig, type AuthorizerSettings, type IssuerConfig } from './config';
 
 /** What a verified access token tells the authorizer. */
@@ -50,6 +60,19 @@ export interface VerifierDeps {
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 /**
+ * One issuer's keys: jose's key selection, and the KeyObjects it chose, by alg and kid. A
+ * remembered key serves while jose's key set is fresh and no JWKS fetch has started or ended
+ * since it was chosen (`generation`), so a refetched set (a key retired, a key added) is
+ * always asked again.
+ */
+interface KeySource {
+  readonly select: JWTVerifyGetKey;
+  readonly fresh: () => boolean;
+  generation: number;
+  readonly chosen: Map<string, { readonly generation: number; readonly key: KeyObject }>;
+}
+
+/**
  * Access-token verification with `jose`:
  * - length and shape checked before any parsing;
  * - the issuer picked from the (unverified) `iss` among configured ones only, then everything
@@ -64,32 +87,77 @@ const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 export function createTokenVerifier(deps: VerifierDeps) {
   const { settings } = deps;
   const clock = deps.clock ?? (() => new Date());
-  const keySets = new Map<string, JWTVerifyGetKey>();
+  const keySets = new Map<string, KeySource>();
   const verified = new Map<string, { token: VerifiedToken; validUntilMs: number }>();
   const trusted = new Map(settings.trusted.map((config) => [config.issuer, config]));
 
-  function keySetFor(jwksUri: string): JWTVerifyGetKey {
+  function keySetFor(jwksUri: string): KeySource {
     let keySet = keySets.get(jwksUri);
     if (!keySet) {
-      keySet =
-        deps.keySourceFor?.(jwksUri) ??
-        createRemoteJWKSet(new URL(jwksUri), {
-          cooldownDuration: settings.jwksCooldownMs,
-          cacheMaxAge: settings.jwksCacheMaxAgeMs,
-          timeoutDuration: 3000,
-          [customFetch]: failureThrottledFetch(deps.fetch ?? fetch, settings.jwksCooldownMs),
-        });
+      const given = deps.keySourceFor?.(jwksUri);
+      if (given) {
+        // A key source of the caller's: asked every time (it may change under us).
+        keySet = { select: given, fresh: () => false, generation: 0, chosen: new Map() };
+      } else {
+        const throttled = failureThrottledFetch(deps.fetch ?? fetch, settings.jwksCooldownMs);
+        const source: KeySource = {
+          select: createRemoteJWKSet(new URL(jwksUri), {
+            cooldownDuration: settings.jwksCooldownMs,
+            cacheMaxAge: settings.jwksCacheMaxAgeMs,
+            timeoutDuration: 3000,
+            [customFetch]: (async (input, init) => {
+              source.generation++;
+              try {
+                return await throttled(input, init);
+              } finally {
+                source.generation++;
+              }
+            }) as typeof fetch,
+          }),
+          fresh: () => (source.select as ReturnType<typeof createRemoteJWKSet>).fresh,
+          generation: 0,
+          chosen: new Map(),
+        };
+        keySet = source;
+      }
       keySets.set(jwksUri, keySet);
     }
     return keySet;
   }
 
+  /** The KeyObject remembered for this header, while it may still serve (see KeySource). */
+  function rememberedKey(source: KeySource, jwt: CompactJwt, alg: string): KeyObject | undefined {
+    const remembered = source.chosen.get(keyId(jwt, alg));
+    return remembered && remembered.generation === source.generation && source.fresh()
+      ? remembered.key
+      : undefined;
+  }
+
+  /** The KeyObject jose's key selection gives for this header; undefined if not a usable one. */
+  async function keyFor(source: KeySource, jwt: CompactJwt, alg: string) {
+    const kid = jwt.header.kid;
+    const id = keyId(jwt, alg);
+    const generation = source.generation;
+    const selected = await source.select(
+      { alg, ...(typeof kid === 'string' ? { kid } : {}) },
+      { payload: '', signature: jwt.signature },
+    );
+    const key = keyObjectFor(selected, alg);
+    if (key) source.chosen.set(id, { generation, key });
+    return key;
+  }
+
+  let ownConfig: { config: IssuerConfig; own: boolean } | undefined;
   function configFor(
     iss: string,
     ownIssuer: string | undefined,
   ): { config: IssuerConfig; own: boolean } | undefined {
-    if (ownIssuer && iss === ownIssuer)
-      return { config: ownIssuerConfig(settings, ownIssuer), own: true };
+    if (ownIssuer && iss === ownIssuer) {
+      // The issuer may come from the request (no ISSUER_URL): one config per issuer seen last.
+      if (ownConfig?.config.issuer !== ownIssuer)
+        ownConfig = { config: ownIssuerConfig(settings, ownIssuer), own: true };
+      return ownConfig;
+    }
     const config = trusted.get(iss);
     return config ? { config, own: false } : undefined;
   }
@@ -101,36 +169,37 @@ export function createTokenVerifier(deps: VerifierDeps) {
     if (token.length > settings.maxTokenLength) throw new TokenRejected('token_too_long');
     if (!COMPACT_JWS.test(token)) throw new TokenRejected('malformed');
     const now = clock();
-    const cacheKey = `${ownIssuer ?? ''}\n${createHash('sha256').update(token).digest('base64url')}`;
-    const hit = verified.get(cacheKey);
+    // No cache, no hashing: the key is only worth its cost when it can be looked up.
+    const cacheKey =
+      settings.verifiedCacheMaxEntries > 0
+        ? `${ownIssuer ?? ''}\n${createHash('sha256').update(token).digest('base64url')}`
+        : '';
+    const hit = cacheKey ? verified.get(cacheKey) : undefined;
     if (hit) {
       if (hit.validUntilMs > now.getTime()) return hit.token;
       verified.delete(cacheKey);
     }
 
-    let unverified: JWTPayload;
+    let jwt: CompactJwt;
     try {
-      unverified = decodeJwt(token);
+      jwt = decodeCompactJwt(token);
     } catch {
       throw new TokenRejected('malformed');
     }
-    if (typeof unverified.iss !== 'string') throw new TokenRejected('untrusted_issuer');
-    const found = configFor(unverified.iss, ownIssuer);
+    const iss = jwt.payload.iss;
+    if (typeof iss !== 'string') throw new TokenRejected('untrusted_issuer');
+    const found = configFor(iss, ownIssuer);
     if (!found) throw new TokenRejected('untrusted_issuer');
     const { config, own } = found;
     const algorithms = config.algorithms ?? settings.algorithms;
+    const source = keySetFor(config.jwksUri);
 
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, keySetFor(config.jwksUri), {
-        algorithms,
-        issuer: config.issuer,
-        ...(config.audience !== undefined ? { audience: config.audience } : {}),
-        ...(config.requireTyp ? { typ: 'at+jwt' } : {}),
-        requiredClaims: ['exp', 'sub'],
-        clockTolerance: settings.clockToleranceSeconds,
-        currentDate: now,
-      }));
+      // The common case (a remembered key) is checked without a promise.
+      payload =
+        checkedWithRememberedKey(jwt, config, algorithms, source, now) ??
+        (await checkedPayload(jwt, token, config, algorithms, source, now));
     } catch (error) {
       throw classify(error);
     }
@@ -157,6 +226,61 @@ export function createTokenVerifier(deps: VerifierDeps) {
     return result;
   }
 
+  /**
+   * Signature and claims: by node:crypto on the common path (compact-jwt), by jose's jwtVerify
+   * for whatever that path leaves to it. Both apply the same rules.
+   */
+  async function checkedPayload(
+    jwt: CompactJwt,
+    token: string,
+    config: IssuerConfig,
+    algorithms: readonly string[],
+    source: KeySource,
+    now: Date,
+  ): Promise<JWTPayload> {
+    if (!needsJose(jwt)) {
+      const alg = checkAlgorithm(jwt, algorithms);
+      const key = await keyFor(source, jwt, alg);
+      if (key) return checkedWith(jwt, alg, key, config, now);
+    }
+    const { payload } = await jwtVerify(token, source.select, {
+      ...claimRules(config),
+      algorithms: [...algorithms],
+      clockTolerance: settings.clockToleranceSeconds,
+      currentDate: now,
+    });
+    return payload;
+  }
+
+  function checkedWithRememberedKey(
+    jwt: CompactJwt,
+    config: IssuerConfig,
+    algorithms: readonly string[],
+    source: KeySource,
+    now: Date,
+  ): JWTPayload | undefined {
+    if (needsJose(jwt)) return undefined;
+    const alg = checkAlgorithm(jwt, algorithms);
+    const key = rememberedKey(source, jwt, alg);
+    return key ? checkedWith(jwt, alg, key, config, now) : undefined;
+  }
+
+  function checkedWith(
+    jwt: CompactJwt,
+    alg: string,
+    key: KeyObject,
+    config: IssuerConfig,
+    now: Date,
+  ): JWTPayload {
+    checkSignature(jwt, alg, key);
+    checkClaims(jwt, {
+      ...claimRules(config),
+      clockToleranceSeconds: settings.clockToleranceSeconds,
+      now,
+    });
+    return jwt.payload as JWTPayload;
+  }
+
   function remember(key: string, token: VerifiedToken, nowMs: number) {
     if (settings.verifiedCacheMaxEntries <= 0) return;
     const validUntilMs = token.exp * 1000;
@@ -180,6 +304,21 @@ export function createTokenVerifier(deps: VerifierDeps) {
 }
 
 export type TokenVerifier = ReturnType<typeof createTokenVerifier>;
+
+/** The claim rules of one issuer, as jose's jwtVerify options name them. */
+function claimRules(config: IssuerConfig) {
+  return {
+    issuer: config.issuer,
+    ...(config.audience !== undefined ? { audience: config.audience } : {}),
+    ...(config.requireTyp ? { typ: 'at+jwt' } : {}),
+    requiredClaims: ['exp', 'sub'],
+  };
+}
+
+function keyId(jwt: CompactJwt, alg: string): string {
+  const kid = jwt.header.kid;
+  return typeof kid === 'string' ? `${alg} ${kid}` : alg;
+}
 
 /**
  * jose's cooldown counts from the last *successful* fetch: while a JWKS endpoint is down, every
@@ -214,6 +353,7 @@ function scopesOf(value: unknown): string[] {
 }
 
 function classify(error: unknown): Error {
+  if (error instanceof JwtCheckFailed) return new TokenRejected(error.code);
   if (
     error instanceof errors.JWKSTimeout ||
     error instanceof errors.JWKSInvalid ||
