@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { AppConfigClient } from '@aws-sdk/client-appconfig';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { z } from 'zod';
 import { requireScopes } from '../runtime/auth/scopes';
@@ -25,6 +26,8 @@ import { DeadLetterAdmin } from './dead-letters';
 import { MESSAGING_ENV } from '../runtime/contract/messaging';
 import { ViewCache, viewCacheMaxAge } from './view-cache';
 import { errorGroups, logLines, logStoreFromEnv } from './logs';
+import { ConfigurationAdmin } from './configuration';
+import { ADMIN_ENV, CONFIG_ENV } from '../runtime/contract';
 
 const ADMIN_SCOPE = 'platform/admin';
 /** Views (every GET) accept the read scope too: the console's operators look before they act. */
@@ -61,6 +64,20 @@ const circuitView = new ViewCache(() => circuits.list(), maxAge);
 const serviceView = new ViewCache(() => listServices(serviceDiscovery, namespaceId), maxAge);
 // The central logs the log and error views search; none configured → those views answer 503.
 const logStore = logStoreFromEnv(process.env);
+const configuration = new ConfigurationAdmin({
+  ssm: tracer.captureAWSv3Client(new SSMClient({})),
+  appConfig: tracer.captureAWSv3Client(new AppConfigClient({})),
+  rootPath: process.env[ADMIN_ENV.configRootPath] ?? '',
+  application: process.env[CONFIG_ENV.application],
+  environment: process.env[CONFIG_ENV.environment],
+  deploymentStrategy: process.env[ADMIN_ENV.deploymentStrategyId],
+});
+
+const FlagPath = z.object({
+  service: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'a feature-flag profile name'),
+  flag: z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, 'a flag name'),
+});
+const FlagState = z.strictObject({ enabled: z.boolean() });
 
 /** A view needs the read scope or the admin scope (which includes looking). */
 function requireViewScope(scope: RequestScope): void {
@@ -148,6 +165,19 @@ export const handler = createServiceHandler({
     'GET /admin/errors': async (event, scope) => {
       requireViewScope(scope);
       return errorGroups(logStore, event);
+    },
+    'GET /admin/config': async (_event, scope) => {
+      requireViewScope(scope);
+      const [values, flags] = await Promise.all([configuration.values(), configuration.flags()]);
+      return jsonResponse(200, { values, flags });
+    },
+    'PUT /admin/flags/{service}/{flag}': async (event, scope) => {
+      requireScopes(scope.caller, [ADMIN_SCOPE]);
+      const { service, flag } = parseInput(FlagPath, event.pathParameters ?? {}, 'path');
+      const { enabled } = parseJsonBody(event, FlagState);
+      const result = await configuration.setFlag(service, flag, enabled);
+      audit(scope, 'flags.put', `${service}/${flag}`, { enabled, version: result.version });
+      return jsonResponse(200, { service, name: flag, enabled, ...result });
     },
     'GET /admin/dead-letters': async (_event, scope) => {
       requireViewScope(scope);

@@ -1,3 +1,4 @@
+import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as opensearch from 'aws-cdk-lib/aws-opensearchservice';
 import { Construct } from 'constructs';
@@ -13,6 +14,7 @@ import {
   ADMIN_ENV,
   ADMIN_ROUTES,
   ADMIN_SCOPE,
+  CONFIG_ENV,
   CONSOLE_READ_SCOPE,
   DISCOVERY_ENV,
   SERVICE_ENV,
@@ -69,6 +71,7 @@ export class AdminApi extends Construct {
     // POST /admin/users: operators create people who sign in to the console.
     props.authorizationServer.people.enableUserAdministration(this.function.function);
     this.searchCentralLogs(props.platform);
+    this.administerConfiguration(props.platform);
     for (const { method, resource } of Object.values(ADMIN_ROUTES)) {
       props.gateway.addRoute(method, resource, this.function.function, {
         // Operators look before they act: a view accepts the read scope or the admin scope.
@@ -84,6 +87,67 @@ export class AdminApi extends Construct {
         apiKeyRequired: true,
       });
     }
+  }
+
+  /**
+   * The configuration view lists the platform's parameters (values of SecureStrings never
+   * decrypted) and feature flags; a flag switch creates a hosted version and deploys it with the
+   * platform's strategy.
+   */
+  private administerConfiguration(platform: MicroservicePlatform): void {
+    const config = platform.configuration;
+    const stack = Stack.of(this);
+    const fn = this.function.function;
+    fn.addEnvironment(ADMIN_ENV.configRootPath, config.rootPath);
+    fn.addEnvironment(CONFIG_ENV.application, config.application.applicationId);
+    fn.addEnvironment(CONFIG_ENV.environment, config.environment.environmentId);
+    fn.addEnvironment(
+      ADMIN_ENV.deploymentStrategyId,
+      config.deploymentStrategy.deploymentStrategyId,
+    );
+    const parameters = stack.formatArn({
+      service: 'ssm',
+      resource: 'parameter',
+      resourceName: config.rootPath.slice(1),
+    });
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['ssm:GetParametersByPath'],
+        resources: [parameters, `${parameters}/*`],
+      }),
+    );
+    const application = stack.formatArn({
+      service: 'appconfig',
+      resource: 'application',
+      resourceName: config.application.applicationId,
+    });
+    const strategy = stack.formatArn({
+      service: 'appconfig',
+      resource: 'deploymentstrategy',
+      resourceName: config.deploymentStrategy.deploymentStrategyId,
+    });
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: [
+          'appconfig:ListConfigurationProfiles',
+          'appconfig:ListHostedConfigurationVersions',
+          'appconfig:GetHostedConfigurationVersion',
+          'appconfig:CreateHostedConfigurationVersion',
+          'appconfig:StartDeployment',
+        ],
+        resources: [application, `${application}/*`, strategy],
+      }),
+    );
+    acknowledgeWildcardResource(
+      this.function.role,
+      `${parameters}/*`,
+      "Lists the platform's configuration hierarchy, which operators extend at run time.",
+    );
+    acknowledgeWildcardResource(
+      this.function.role,
+      `${application}/*`,
+      "The platform's own AppConfig application: its profiles, hosted versions and environment.",
+    );
   }
 
   /**

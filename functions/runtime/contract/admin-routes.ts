@@ -26,6 +26,8 @@ export const ADMIN_ROUTES = {
   redriveDeadLetters: { method: 'POST', resource: '/admin/dead-letters/{queue}/redrive' },
   searchLogs: { method: 'GET', resource: '/admin/logs' },
   topErrors: { method: 'GET', resource: '/admin/errors' },
+  listConfiguration: { method: 'GET', resource: '/admin/config' },
+  putFlag: { method: 'PUT', resource: '/admin/flags/{service}/{flag}' },
 } as const satisfies Record<string, AdminRoute>;
 
 /** A route's key as the service handler's route table names it: `METHOD /resource`. */
@@ -42,4 +44,8 @@ export const ADMIN_ENV = {
   logSearchEndpoint: 'LOG_SEARCH_ENDPOINT',
   /** The indices searched, e.g. `logs-<platform>-*`. */
   logSearchIndexPattern: 'LOG_SEARCH_INDEX_PATTERN',
+  /** `/{platform}/{stage}`: the parameter hierarchy the configuration view lists. */
+  configRootPath: 'CONFIG_ROOT_PATH',
+  /** The AppConfig deployment strategy a flag change is deployed with. */
+  deploymentStrategyId: 'APPCONFIG_DEPLOYMENT_STRATEGY_ID',
 } as const;

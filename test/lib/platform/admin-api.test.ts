@@ -25,6 +25,8 @@ const ADMIN_ROUTES = [
   ['POST', '/admin/dead-letters/{queue}/redrive'],
   ['GET', '/admin/logs'],
   ['GET', '/admin/errors'],
+  ['GET', '/admin/config'],
+  ['PUT', '/admin/flags/{service}/{flag}'],
   // Mounted by the people's sign-in (PeopleSignIn) on the same function.
   ['POST', '/admin/users'],
 ] as const;
@@ -319,6 +321,58 @@ describe('AdminApi', () => {
       ),
     );
     expect(accessPolicies).toContain(role);
+  });
+
+  it('points the admin function at the configuration and lets it list parameters and deploy flags of its own application', () => {
+    const { stack, platform, resources } = withAuth();
+    const config = platform.configuration;
+    const admin = resources[logicalId(stack, platform.adminApi!.function.function)];
+    const variables = (admin.Properties.Environment as { Variables: Record<string, unknown> })
+      .Variables;
+    expect(variables.CONFIG_ROOT_PATH).toBe('/shop/prod');
+    expect(variables.APPCONFIG_APPLICATION).toEqual({
+      Ref: logicalId(stack, config.application as unknown as Stack),
+    });
+    expect(variables.APPCONFIG_DEPLOYMENT_STRATEGY_ID).toEqual({
+      Ref: logicalId(stack, config.deploymentStrategy as unknown as Stack),
+    });
+    const role = (admin.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const statements = Object.values(resources)
+      .filter(
+        (policy) =>
+          policy.Type === 'AWS::IAM::Policy' &&
+          (policy.Properties.Roles as { Ref: string }[]).some((ref) => ref.Ref === role),
+      )
+      .flatMap(
+        (policy) =>
+          (
+            policy.Properties.PolicyDocument as {
+              Statement: { Action: string | string[]; Resource: unknown }[];
+            }
+          ).Statement,
+      );
+    const appConfigStatement = statements.find((statement) =>
+      [statement.Action].flat().includes('appconfig:StartDeployment'),
+    );
+    expect([appConfigStatement!.Action].flat().sort()).toEqual([
+      'appconfig:CreateHostedConfigurationVersion',
+      'appconfig:GetHostedConfigurationVersion',
+      'appconfig:ListConfigurationProfiles',
+      'appconfig:ListHostedConfigurationVersions',
+      'appconfig:StartDeployment',
+    ]);
+    // Its own application only.
+    expect(JSON.stringify(appConfigStatement!.Resource)).toContain(
+      logicalId(stack, config.application as unknown as Stack),
+    );
+    const ssmStatement = statements.find((statement) =>
+      [statement.Action].flat().includes('ssm:GetParametersByPath'),
+    );
+    expect(JSON.stringify(ssmStatement!.Resource)).toContain(':parameter/shop/prod');
+    // Reading values never decrypts: no kms:Decrypt, no ssm:GetParameter with decryption.
+    expect(statements.flatMap((statement) => [statement.Action].flat())).not.toContain(
+      'kms:Decrypt',
+    );
   });
 
   it('is cdk-nag clean', () => {
