@@ -65,7 +65,7 @@ function main(): void {
   process.env.LOCAL_STATE_DIR ??= path.join(process.cwd(), '.local');
   if (parsed.quiet) process.env.LOCAL_QUIET = '1';
   // start.ts reads the environment set above and runs at once.
-  void import('./start');
+  void import('./start.js');
 }
 
 if (require.main === module) main();

@@ -16,7 +16,7 @@ import { LocalLambdaApi } from './lambda-api';
 import { LocalFunction } from './lambda-runtime';
 import { LocalGateway } from './local-gateway';
 import { DEFAULT_KEPT_LOG_RUNS, rotateLogDir } from './log-rotation';
-import { nameResources } from './physical-names';
+import { LOCAL_OPENSEARCH_HOST, nameResources } from './physical-names';
 import { phase, type ProgressListener } from './progress';
 import { provisionStack, type ProvisionedResource } from './provision';
 import { createDemoClients } from './demo-clients';
@@ -318,8 +318,13 @@ export async function startLocalPlatform(
               tracing: tracing.collector,
               zipkinUrl: tracing.plannedZipkinUrl,
               logSearchUrl: centralLogs.plannedUrl,
-              rewrite: (value) =>
-                apiUrls.reduce((text, url) => text.split(url).join(baseUrl), value),
+              rewrite: (value) => {
+                const local = apiUrls.reduce((text, url) => text.split(url).join(baseUrl), value);
+                // The platform's log domain is this run's OpenSearch node, when there is one.
+                return centralLogs.plannedUrl
+                  ? local.split(`https://${LOCAL_OPENSEARCH_HOST}`).join(centralLogs.plannedUrl)
+                  : local;
+              },
             });
             if (!local) continue;
             functionsByLogicalId.set(logicalId, local);

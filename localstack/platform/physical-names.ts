@@ -3,6 +3,9 @@ import type { StackArtifact } from './cloud-assembly';
 import type { ResolutionContext } from './intrinsics';
 
 /** Names the platform gave resources, which provisioners replace with the emulator's IDs. */
+/** The host an OpenSearch domain's endpoint resolves to locally; see the local platform. */
+export const LOCAL_OPENSEARCH_HOST = 'opensearch.local.invalid';
+
 export interface MutableResolutionContext extends ResolutionContext {
   readonly refs: Map<string, string>;
   readonly attributes: Map<string, string>;
@@ -61,6 +64,19 @@ export function nameResources(
         attributes.set(
           `${logicalId}.Arn`,
           `arn:aws:logs:${region}:${accountId}:log-group:${name}:*`,
+        );
+        break;
+      }
+      case 'AWS::OpenSearchService::Domain': {
+        // No domain is created locally: its endpoint is a placeholder the local platform points
+        // at its own OpenSearch node (or leaves unreachable when central logs are off).
+        const name = literal(properties.DomainName) ?? generated.slice(0, 28).toLowerCase();
+        refs.set(logicalId, name);
+        attributes.set(`${logicalId}.DomainEndpoint`, LOCAL_OPENSEARCH_HOST);
+        attributes.set(`${logicalId}.Arn`, `arn:aws:es:${region}:${accountId}:domain/${name}`);
+        attributes.set(
+          `${logicalId}.DomainArn`,
+          `arn:aws:es:${region}:${accountId}:domain/${name}`,
         );
         break;
       }
