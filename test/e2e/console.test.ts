@@ -83,7 +83,11 @@ function documents(): DynamoDBDocumentClient {
 
 beforeAll(async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });
-  platform = await startPlatformProcess({}, mkdtempSync(path.join(tmpdir(), 'msa-e2e-console-')));
+  // With the local OpenSearch node: the logs page searches it.
+  platform = await startPlatformProcess(
+    { LOCAL_OPENSEARCH: '1' },
+    mkdtempSync(path.join(tmpdir(), 'msa-e2e-console-')),
+  );
   reader = await requestToken(platform, 'demo-full');
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -232,6 +236,51 @@ describe('the operator console in a browser', () => {
         new DeleteCommand({ TableName: table, Key: { pk: `circuit#${MARKUP_NAME}`, sk: 'state' } }),
       );
     }
+  });
+
+  it('finds one request’s log lines by its correlation ID on the logs page, markup in a title as text', async () => {
+    const bearer = { authorization: `Bearer ${reader}` };
+    // A book whose title holds markup: the logs may carry it, the page must never parse it.
+    const add = await fetch(`${platform.baseUrl}/reading-list`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...bearer },
+      body: JSON.stringify({ userId: 'ada', bookId: 'b-markup', title: MARKUP_NAME, author: 'X' }),
+    });
+    expect(add.status).toBe(201);
+    const correlationId = `e2e-console-${Date.now().toString(36)}`;
+    const read = await fetch(`${platform.baseUrl}/reading-list?userId=ada`, {
+      headers: { 'x-correlation-id': correlationId, ...bearer },
+    });
+    expect(read.status).toBe(200);
+
+    await show('logs');
+    await page.fill('input[name="correlationId"]', correlationId);
+    const lines = page.locator('tr[data-role="log-line"]');
+    // Shipping into OpenSearch takes seconds: search again until the request's lines are there.
+    await eventually(
+      async () => {
+        await page.click('button[data-action="search"]');
+        await page.locator('[data-role="summary"]').filter({ hasText: 'line' }).waitFor();
+        return lines.allTextContents();
+      },
+      (found) => found.some((line) => line.includes('reading-list')),
+      30_000,
+    );
+    const texts = await lines.allTextContents();
+    expect(texts.length).toBeGreaterThan(0);
+    for (const text of texts) expect(text).toContain(correlationId);
+    expect(texts.some((text) => text.includes('Reading list served'))).toBe(true);
+    expect(await page.locator('img').count()).toBe(0);
+    expect(await page.locator('b').count()).toBe(0);
+    expect(await page.locator('body[data-injected]').count()).toBe(0);
+    await screenshot('logs');
+  });
+
+  it('shows the configuration page: the demo’s feature flag and the platform’s values', async () => {
+    await show('config');
+    await page.locator('tr[data-flag="features/recommendations"]').waitFor();
+    expect(await page.textContent('tr[data-flag="features/recommendations"]')).toMatch(/on|off/);
+    await screenshot('config');
   });
 
   it('links each request of the console to its trace', async () => {
