@@ -278,9 +278,19 @@ describe('the operator console in a browser', () => {
 
   it('shows the configuration page: the demo’s feature flag and the platform’s values', async () => {
     await show('config');
-    await page.locator('tr[data-flag="features/recommendations"]').waitFor();
-    expect(await page.textContent('tr[data-flag="features/recommendations"]')).toMatch(/on|off/);
+    const row = page.locator('tr[data-flag="features/recommendations"]');
+    await row.waitFor();
+    expect(await row.locator('td').nth(2).textContent()).toBe('on');
     await screenshot('config');
+  });
+
+  it('switches the flag off from the page and on again: a new version each time, shown after', async () => {
+    const row = page.locator('tr[data-flag="features/recommendations"]');
+    const state = () => row.locator('td').nth(2).textContent();
+    await row.locator('button[data-action="toggle"]').click();
+    await eventually(state, (shown) => shown === 'off', 15_000);
+    await row.locator('button[data-action="toggle"]').click();
+    await eventually(state, (shown) => shown === 'on', 15_000);
   });
 
   it('links each request of the console to its trace', async () => {
