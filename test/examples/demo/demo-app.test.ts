@@ -71,8 +71,8 @@ describe('the example app: a platform stack and one stack per service', () => {
         logShipperFunctions +
         sdkCallProviderFunctions,
     );
-    // Clients, assertion replay, resilience: no service table.
-    platform.resourceCountIs('AWS::DynamoDB::Table', 3);
+    // Clients, assertion replay, resilience, people's users and grants: no service table.
+    platform.resourceCountIs('AWS::DynamoDB::Table', 5);
     platform.resourceCountIs('AWS::ApiGateway::RestApi', 1);
     platform.resourceCountIs('AWS::ApiGateway::Stage', 1);
     platform.resourceCountIs('AWS::ApiGateway::Authorizer', 1);
