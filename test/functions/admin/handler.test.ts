@@ -227,6 +227,34 @@ describe('admin handler — views for the console (read scope, cached)', () => {
     expect(dynamoCalls()).toBe(0);
   });
 
+  it('serves GET /admin/logs and /admin/errors to platform/read: a 503 problem when no log store is configured', async () => {
+    for (const resource of ['/admin/logs', '/admin/errors']) {
+      const response = await call({ method: 'GET', resource, authorizer: READER });
+      expect(response.statusCode).toBe(503);
+      expect(response.headers?.['content-type']).toBe('application/problem+json');
+    }
+  });
+
+  it('refuses a flag switch to platform/read (403) and bad input from platform/admin (400)', async () => {
+    const flag = {
+      method: 'PUT',
+      resource: '/admin/flags/{service}/{flag}',
+      pathParameters: { service: 'features', flag: 'recommendations' },
+      body: { enabled: false },
+    };
+    expect((await call({ ...flag, authorizer: READER })).statusCode).toBe(403);
+    expect((await call({ ...flag, body: { enabled: 'no' } })).statusCode).toBe(400);
+    expect((await call({ ...flag, body: { enabled: true, extra: 1 } })).statusCode).toBe(400);
+    expect(
+      (
+        await call({
+          ...flag,
+          pathParameters: { service: 'features', flag: '__proto__' },
+        })
+      ).statusCode,
+    ).toBe(400);
+  });
+
   it('answers ten consoles polling circuits and services within the cache age with one read each', async () => {
     process.env.ADMIN_VIEW_CACHE_MS = '600000';
     try {

@@ -181,7 +181,7 @@ describe('GET /admin/logs', () => {
       for (const [name, value] of Object.entries(query)) parameters[name] = String(value);
       const error = await logLines(store, get(parameters)).catch((thrown: unknown) => thrown);
       expect(error).toBeInstanceOf(ProblemError);
-      const problem = (error as ProblemError).problem as {
+      const problem = (error as ProblemError).problem as unknown as {
         status: number;
         errors: { pointer: string }[];
       };
