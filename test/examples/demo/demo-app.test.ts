@@ -76,11 +76,11 @@ describe('the example app: a platform stack and one stack per service', () => {
     platform.resourceCountIs('AWS::ApiGateway::RestApi', 1);
     platform.resourceCountIs('AWS::ApiGateway::Stage', 1);
     platform.resourceCountIs('AWS::ApiGateway::Authorizer', 1);
-    // POST /oauth2/token, four GET /.well-known routes, and the admin routes (the platform's
-    // only protected routes).
+    // Public: POST /oauth2/token, GET and POST /oauth2/authorize, four GET /.well-known routes
+    // and the console's four; protected: the admin routes (the platform's only protected ones).
     const adminRoutes = stacks.platform.platform.authorizationServer!.protectedRoutes;
     expect(adminRoutes.every((route) => route.resource.startsWith('/admin/'))).toBe(true);
-    platform.resourceCountIs('AWS::ApiGateway::Method', 5 + adminRoutes.length);
+    platform.resourceCountIs('AWS::ApiGateway::Method', 7 + 4 + adminRoutes.length);
     platform.resourceCountIs('AWS::ServiceDiscovery::HttpNamespace', 1);
     platform.resourceCountIs('AWS::ServiceDiscovery::Service', 0);
     // The platform's own alarms (gateway, its functions and tables, central logs); none of a service's.
