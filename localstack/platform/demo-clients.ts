@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbClientsRepository, hashClientSecret } from '../../functions/auth/token/clients';
 import { resourcesOfType, type StackArtifact } from './cloud-assembly';
+import { functionEnvironments, type DeployedStack } from './function-environments';
 import { resolveValue, type ResolutionContext } from './intrinsics';
 import type { PlatformClient } from './local-platform';
 import type { AwsClientSettings } from './provision';
@@ -15,21 +16,12 @@ export const ADMIN_SCOPE = 'platform/admin';
  * run only (written to platform.json, never committed) and stored hashed, as on AWS.
  */
 export async function createDemoClients(
-  deployed: readonly { stack: StackArtifact; context: ResolutionContext }[],
+  deployed: readonly DeployedStack[],
   settings: AwsClientSettings,
 ): Promise<PlatformClient[]> {
-  const tokenService = deployed
-    .flatMap(({ stack, context }) =>
-      resourcesOfType(stack.template, 'AWS::Lambda::Function').map(
-        ([, resource]) =>
-          resolveValue(
-            (resource.Properties?.Environment as { Variables?: unknown } | undefined)?.Variables ??
-              {},
-            context,
-          ) as Record<string, string>,
-      ),
-    )
-    .find((variables) => variables.CLIENTS_TABLE_NAME);
+  const tokenService = functionEnvironments(deployed).find(
+    (variables) => variables.CLIENTS_TABLE_NAME,
+  );
   if (!tokenService) return [];
   // Every scope the routes use; the admin scope goes to the admin client only.
   const scopes = [

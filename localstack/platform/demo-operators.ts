@@ -1,8 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbUsersRepository, generatePassword } from '../../functions/auth/users/users';
 import { AUTH_ENV, CONSOLE_SCOPES } from '../../functions/runtime/contract';
-import { resourcesOfType, type StackArtifact } from './cloud-assembly';
-import { resolveValue, type ResolutionContext } from './intrinsics';
+import { functionEnvironments, type DeployedStack } from './function-environments';
 import type { AwsClientSettings } from './provision';
 
 /** A person who can sign in to the console on the local platform (platform.json `operators`). */
@@ -19,20 +18,10 @@ export const DEMO_OPERATOR = 'operator';
  * platform.json, never committed) and stored as a scrypt hash, as on AWS.
  */
 export async function createDemoOperators(
-  deployed: readonly { stack: StackArtifact; context: ResolutionContext }[],
+  deployed: readonly DeployedStack[],
   settings: AwsClientSettings,
 ): Promise<PlatformOperator[]> {
-  const usersTable = deployed
-    .flatMap(({ stack, context }) =>
-      resourcesOfType(stack.template, 'AWS::Lambda::Function').map(
-        ([, resource]) =>
-          resolveValue(
-            (resource.Properties?.Environment as { Variables?: unknown } | undefined)?.Variables ??
-              {},
-            context,
-          ) as Record<string, string>,
-      ),
-    )
+  const usersTable = functionEnvironments(deployed)
     .map((variables) => variables[AUTH_ENV.usersTableName])
     .find((name): name is string => typeof name === 'string' && name !== '');
   if (!usersTable) return [];

@@ -1,10 +1,20 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
+import { keepTail, lastLines, runSetupScript, stopChild, waitForHttp } from './child-service';
+import { LOCALSTACK_DIR, toolDir } from './package-paths';
 import { freePort } from './ports';
 
-const EMULATOR_DIR = path.resolve(__dirname, '..', 'emulator');
-const MOTO_SERVER = path.join(EMULATOR_DIR, '.venv', 'bin', 'moto_server');
+const EMULATOR_DIR = path.join(LOCALSTACK_DIR, 'emulator');
+/**
+ * The virtualenv holding moto: `localstack/emulator/.venv` in this repository (`npm ci` sets it
+ * up); for an installed package, a per-user cache keyed by requirements.txt, never the
+ * consumer's node_modules.
+ */
+export const EMULATOR_VENV = toolDir('emulator', path.join(EMULATOR_DIR, '.venv'), [
+  path.join(EMULATOR_DIR, 'requirements.txt'),
+]);
+const MOTO_SERVER = path.join(EMULATOR_VENV, 'bin', 'moto_server');
 
 /** An AWS API endpoint the platform talks to, and how to let it go. */
 export interface Emulator {
@@ -30,7 +40,7 @@ export async function startEmulator(
 ): Promise<Emulator> {
   const given = options.endpoint ?? process.env.AWS_ENDPOINT_URL;
   if (given) {
-    await waitForHttp(given, options.timeoutMs ?? 10_000, () => undefined).catch(() => {
+    await waitForHttp(given, { timeoutMs: options.timeoutMs ?? 10_000 }).catch(() => {
       throw new LocalPlatformError(
         `AWS_ENDPOINT_URL=${given} does not answer; start the emulator (e.g. LocalStack) or unset it`,
       );
@@ -43,93 +53,46 @@ export async function startEmulator(
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, MOTO_ALLOW_NONEXISTENT_REGION: 'true' },
   });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-4000);
-  });
+  const stderr = keepTail(child.stderr);
   const endpoint = `http://127.0.0.1:${port}`;
   try {
-    await waitForHttp(`${endpoint}/moto-api/data.json`, options.timeoutMs ?? 30_000, () =>
-      child.exitCode !== null
-        ? `the emulator exited with code ${child.exitCode}: ${lastLine(stderr)}`
-        : undefined,
-    );
+    await waitForHttp(`${endpoint}/moto-api/data.json`, {
+      timeoutMs: options.timeoutMs ?? 30_000,
+      failedEarly: () =>
+        child.exitCode !== null
+          ? `the emulator exited with code ${child.exitCode}: ${lastLines(stderr(), 1, '')}`
+          : undefined,
+    });
   } catch (error) {
     child.kill('SIGKILL');
     throw new LocalPlatformError(
       `The embedded AWS emulator did not come up: ${(error as Error).message}`,
     );
   }
-  return { endpoint, owned: true, stop: () => stopChild(child) };
+  return {
+    endpoint,
+    owned: true,
+    stop: () => stopChild(child, { ask: 'SIGTERM', forceAfterMs: 3000 }),
+  };
 }
 
-/** Whether moto is in the project's virtualenv (`npm ci` installs it; a start may have to). */
+/** Whether moto is in the virtualenv (`npm ci` installs it here; a first start may have to). */
 export function embeddedEmulatorInstalled(): boolean {
   return existsSync(MOTO_SERVER);
 }
 
 /**
- * Creates `localstack/emulator/.venv` with moto (the setup script is idempotent). pip's output
- * is kept, not shown: only a failure prints its last lines.
+ * Creates the virtualenv (EMULATOR_VENV) with moto (the setup script is idempotent). pip's
+ * output is kept, not shown: only a failure prints its last lines.
  */
 export async function installEmbeddedEmulator(): Promise<void> {
-  const setup = spawn('bash', [path.join(EMULATOR_DIR, 'setup.sh')], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const keep = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-4000);
-  };
-  setup.stdout?.on('data', keep);
-  setup.stderr?.on('data', keep);
-  const code = await new Promise<number | null>((resolve) => {
-    setup.once('error', () => resolve(-1));
-    setup.once('close', resolve);
-  });
+  const setup = path.join(EMULATOR_DIR, 'setup.sh');
+  const { code, output } = await runSetupScript(setup, EMULATOR_VENV);
   if (code !== 0 || !embeddedEmulatorInstalled()) {
     throw new LocalPlatformError(
-      `Could not install the embedded AWS emulator (needs python3 with venv and pip); run \`npm run emulator:setup\` to see why${
-        output.trim() ? `:\n${output.trim().split('\n').slice(-10).join('\n')}` : ''
+      `Could not install the embedded AWS emulator (needs python3 with venv and pip); run \`bash ${setup} ${EMULATOR_VENV}\` to see why${
+        output.trim() ? `:\n${lastLines(output, 10, '\n')}` : ''
       }`,
     );
   }
-}
-
-async function waitForHttp(
-  url: string,
-  timeoutMs: number,
-  failedEarly: () => string | undefined,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError = 'no answer';
-  while (Date.now() < deadline) {
-    const early = failedEarly();
-    if (early) throw new Error(early);
-    try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
-      await response.arrayBuffer();
-      return;
-    } catch (error) {
-      lastError = (error as Error).message;
-    }
-    // Polling a process we do not control: there is no event to wait on.
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${url}: ${lastError} after ${timeoutMs} ms`);
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const force = setTimeout(() => child.kill('SIGKILL'), 3000);
-    child.once('exit', () => {
-      clearTimeout(force);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
-
-function lastLine(text: string): string {
-  return text.trim().split('\n').pop() ?? '';
 }

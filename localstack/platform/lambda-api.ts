@@ -7,6 +7,7 @@ import {
   readBody,
   send,
 } from './http-util';
+import { lambdaError } from './lambda-errors';
 import type { LocalFunction } from './lambda-runtime';
 
 /** Lambda's synchronous payload limit. */
@@ -186,19 +187,5 @@ function validationError(response: ServerResponse, member: string, constraint: s
     400,
     'ValidationException',
     `1 validation error detected: Value at '${member}' failed to satisfy constraint: ${constraint}`,
-  );
-}
-
-function lambdaError(
-  response: ServerResponse,
-  status: number,
-  type: string,
-  message: string,
-): void {
-  send(
-    response,
-    status,
-    { 'content-type': 'application/json', 'x-amzn-errortype': type },
-    JSON.stringify({ Type: 'User', message }),
   );
 }

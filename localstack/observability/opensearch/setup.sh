@@ -5,17 +5,14 @@
 # cached in ~/.m2, so a rebuild needs no network.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=../maven-setup.sh
+source "$here/../maven-setup.sh"
 jar="$here/target/local-opensearch-1.0.0.jar"
 stamp="$here/target/.build.sha256"
 
-for tool in java mvn; do
-  if ! command -v "$tool" >/dev/null 2>&1; then
-    echo "serverless-msa: $tool is required for the local OpenSearch node (install a JDK 17+ and Maven)" >&2
-    exit 1
-  fi
-done
+require_java_and_maven "the local OpenSearch node"
 want="$(cat "$here/pom.xml" "$here"/src/main/java/serverlessmsa/opensearch/*.java | sha256sum | cut -d' ' -f1)"
-if [ -f "$jar" ] && [ -d "$here/target/lib" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+if [ -f "$jar" ] && [ -d "$here/target/lib" ] && stamp_matches "$stamp" "$want"; then
   exit 0
 fi
 echo "serverless-msa: building the local OpenSearch node (Maven Central, cached in ~/.m2) into $here/target" >&2

@@ -3,17 +3,14 @@
 # Central into target/zipkin-server.jar. Idempotent: does nothing when the jar matches pom.xml.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=../maven-setup.sh
+source "$here/../maven-setup.sh"
 jar="$here/target/zipkin-server.jar"
 stamp="$here/target/.pom.sha256"
 
-for tool in java mvn; do
-  if ! command -v "$tool" >/dev/null 2>&1; then
-    echo "serverless-msa: $tool is required for the local Zipkin server (install a JDK 17+ and Maven)" >&2
-    exit 1
-  fi
-done
+require_java_and_maven "the local Zipkin server"
 want="$(sha256sum "$here/pom.xml" | cut -d' ' -f1)"
-if [ -f "$jar" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+if [ -f "$jar" ] && stamp_matches "$stamp" "$want"; then
   exit 0
 fi
 echo "serverless-msa: fetching the Zipkin server from Maven Central into $here/target" >&2

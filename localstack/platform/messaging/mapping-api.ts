@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readBody, send } from '../http-util';
+import { lambdaError } from '../lambda-errors';
 import type { LocalEventSourceMappings } from './event-source-mappings';
 
 const COLLECTION = /^\/2015-03-31\/event-source-mappings\/?$/;
@@ -90,18 +91,4 @@ export function eventSourceMappingRoutes(
 
 function json(response: ServerResponse, status: number, body: unknown): void {
   send(response, status, { 'content-type': 'application/json' }, JSON.stringify(body));
-}
-
-function lambdaError(
-  response: ServerResponse,
-  status: number,
-  type: string,
-  message: string,
-): void {
-  send(
-    response,
-    status,
-    { 'content-type': 'application/json', 'x-amzn-errortype': type },
-    JSON.stringify({ Type: 'User', message }),
-  );
 }

@@ -1,7 +1,8 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
+import { commandExists, lastLines, runSetupScript, stopChild } from '../child-service';
 
 const OPENSEARCH_DIR = path.resolve(__dirname, '..', '..', 'observability', 'opensearch');
 const LAUNCHER_JAR = path.join(OPENSEARCH_DIR, 'target', 'local-opensearch-1.0.0.jar');
@@ -40,22 +41,10 @@ export function openSearchBuilt(): boolean {
 
 /** Builds the node with the project's set-up script (Maven Central once, then ~/.m2). */
 export async function buildOpenSearch(): Promise<void> {
-  const setup = spawn('bash', [path.join(OPENSEARCH_DIR, 'setup.sh')], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const keep = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-4000);
-  };
-  setup.stdout?.on('data', keep);
-  setup.stderr?.on('data', keep);
-  const code = await new Promise<number | null>((resolve) => {
-    setup.once('error', () => resolve(-1));
-    setup.once('close', resolve);
-  });
+  const { code, output } = await runSetupScript(path.join(OPENSEARCH_DIR, 'setup.sh'));
   if (code !== 0 || !openSearchBuilt()) {
     throw new Error(
-      `building the local OpenSearch node failed (bash localstack/observability/opensearch/setup.sh): ${output.trim().split('\n').slice(-3).join(' ')}`,
+      `building the local OpenSearch node failed (bash localstack/observability/opensearch/setup.sh): ${lastLines(output, 3, ' ')}`,
     );
   }
 }
@@ -108,7 +97,7 @@ export async function startOpenSearchNode(options: OpenSearchNodeOptions): Promi
       clearTimeout(timer);
       reject(
         new Error(
-          `the local OpenSearch node exited (${code}) before it was ready: ${lastLines(log.path as string)}`,
+          `the local OpenSearch node exited (${code}) before it was ready: ${lastLogLines(log.path as string)}`,
         ),
       );
     });
@@ -117,29 +106,17 @@ export async function startOpenSearchNode(options: OpenSearchNodeOptions): Promi
       reject(error);
     });
   });
-  return { url, pid: child.pid!, stop: () => stopNode(child) };
+  // Closing its input is the node's signal to close; a node that hangs is killed.
+  return {
+    url,
+    pid: child.pid!,
+    stop: () => stopChild(child, { ask: 'stdin', forceAfterMs: 5000 }),
+  };
 }
 
-/** Ends the node: closing its input is its signal to close; a node that hangs is killed. */
-function stopNode(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const force = setTimeout(() => child.kill('SIGKILL'), 5000);
-    child.once('exit', () => {
-      clearTimeout(force);
-      resolve();
-    });
-    child.stdin?.end();
-  });
-}
-
-function commandExists(command: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
-}
-
-function lastLines(file: string): string {
+function lastLogLines(file: string): string {
   try {
-    return readFileSync(file, 'utf8').trim().split('\n').slice(-3).join(' | ');
+    return lastLines(readFileSync(file, 'utf8'), 3, ' | ');
   } catch {
     return '';
   }

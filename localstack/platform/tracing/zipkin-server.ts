@@ -1,6 +1,14 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
+import {
+  commandExists,
+  lastLines,
+  NotReadyError,
+  runSetupScript,
+  stopChild,
+  waitForHttp,
+} from '../child-service';
 import { freePort } from '../ports';
 
 const ZIPKIN_DIR = path.resolve(__dirname, '..', '..', 'observability', 'zipkin');
@@ -39,22 +47,10 @@ export function zipkinInstalled(): boolean {
 
 /** Fetches the server with the project's set-up script (Maven Central once, then ~/.m2). */
 export async function installZipkin(): Promise<void> {
-  const setup = spawn('bash', [path.join(ZIPKIN_DIR, 'setup.sh')], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const keep = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-4000);
-  };
-  setup.stdout?.on('data', keep);
-  setup.stderr?.on('data', keep);
-  const code = await new Promise<number | null>((resolve) => {
-    setup.once('error', () => resolve(-1));
-    setup.once('close', resolve);
-  });
+  const { code, output } = await runSetupScript(path.join(ZIPKIN_DIR, 'setup.sh'));
   if (code !== 0 || !zipkinInstalled()) {
     throw new Error(
-      `fetching Zipkin failed (bash localstack/observability/zipkin/setup.sh): ${output.trim().split('\n').slice(-3).join(' ')}`,
+      `fetching Zipkin failed (bash localstack/observability/zipkin/setup.sh): ${lastLines(output, 3, ' ')}`,
     );
   }
 }
@@ -115,37 +111,24 @@ export async function startZipkinServer(options: ZipkinServerOptions): Promise<Z
   });
   const stop = async () => {
     if (exited !== undefined) return;
-    const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.stdin?.end();
-    const forced = setTimeout(() => child.kill('SIGKILL'), 5000);
-    await gone;
-    clearTimeout(forced);
+    await stopChild(child, { ask: 'stdin', forceAfterMs: 5000 });
     log.end();
   };
-  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
-  while (Date.now() < deadline) {
-    if (exited !== undefined) {
-      throw new Error(`Zipkin exited with code ${exited} (see ${options.logFile})`);
-    }
-    if (await healthy(url)) return { url, pid: child.pid!, stop };
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  await stop();
-  throw new Error(
-    `Zipkin was not ready within ${options.timeoutMs ?? 60_000} ms (see ${options.logFile})`,
-  );
-}
-
-async function healthy(url: string): Promise<boolean> {
+  const timeoutMs = options.timeoutMs ?? 60_000;
   try {
-    const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1000) });
-    await response.arrayBuffer();
-    return response.ok;
-  } catch {
-    return false;
+    await waitForHttp(`${url}/health`, {
+      timeoutMs,
+      intervalMs: 250,
+      requireOk: true,
+      failedEarly: () =>
+        exited !== undefined
+          ? `Zipkin exited with code ${exited} (see ${options.logFile})`
+          : undefined,
+    });
+  } catch (error) {
+    if (!(error instanceof NotReadyError)) throw error;
+    await stop();
+    throw new Error(`Zipkin was not ready within ${timeoutMs} ms (see ${options.logFile})`);
   }
-}
-
-function commandExists(command: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+  return { url, pid: child.pid!, stop };
 }
