@@ -185,7 +185,7 @@ function summarize(
     source: text(event.source),
     correlationId: text(event.detail?.metadata?.correlationId),
     sentAt: Number.isFinite(sent) && sent > 0 ? new Date(sent).toISOString() : undefined,
-    // The peek itself is one receive more.
-    receiveCount: Number.isFinite(receives) ? Math.max(0, receives - 1) : undefined,
+    // As SQS counts: the receives from its queue, and every look at the dead-letter queue.
+    receiveCount: Number.isFinite(receives) ? receives : undefined,
   };
 }
