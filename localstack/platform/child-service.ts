@@ -47,6 +47,16 @@ export function commandExists(command: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
 }
 
+/**
+ * Why a Java server built or fetched with Maven cannot run here, or undefined when it can: Java
+ * is needed to run it, Maven only while it is not there yet (`mvnFor` says what Maven would do).
+ */
+export function javaServerUnavailable(installed: boolean, mvnFor: string): string | undefined {
+  if (!commandExists('java')) return 'no java on PATH (install a JDK 17+)';
+  if (!installed && !commandExists('mvn')) return `no mvn on PATH to ${mvnFor} (install Maven)`;
+  return undefined;
+}
+
 /** A readiness wait that ran out of time (the child may still be starting). */
 export class NotReadyError extends Error {
   constructor(message: string) {

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
-import { commandExists, lastLines, runSetupScript, stopChild } from '../child-service';
+import { javaServerUnavailable, lastLines, runSetupScript, stopChild } from '../child-service';
 
 const OPENSEARCH_DIR = path.resolve(__dirname, '..', '..', 'observability', 'opensearch');
 const LAUNCHER_JAR = path.join(OPENSEARCH_DIR, 'target', 'local-opensearch-1.0.0.jar');
@@ -28,10 +28,7 @@ export interface OpenSearchNodeOptions {
 
 /** Why the node cannot run here, or undefined when it can (Java and Maven, or a built node). */
 export function openSearchUnavailable(): string | undefined {
-  if (!commandExists('java')) return 'no java on PATH (install a JDK 17+)';
-  if (!openSearchBuilt() && !commandExists('mvn'))
-    return 'no mvn on PATH to build it (install Maven)';
-  return undefined;
+  return javaServerUnavailable(openSearchBuilt(), 'build it');
 }
 
 /** Whether `localstack/observability/opensearch/setup.sh` has built the node. */

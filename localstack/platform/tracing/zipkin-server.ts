@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import {
-  commandExists,
+  javaServerUnavailable,
   lastLines,
   NotReadyError,
   runSetupScript,
@@ -34,10 +34,7 @@ export interface ZipkinServerOptions {
 
 /** Why Zipkin cannot run here, or undefined when it can (Java, and Maven or a fetched jar). */
 export function zipkinUnavailable(): string | undefined {
-  if (!commandExists('java')) return 'no java on PATH (install a JDK 17+)';
-  if (!zipkinInstalled() && !commandExists('mvn'))
-    return 'no mvn on PATH to fetch it (install Maven)';
-  return undefined;
+  return javaServerUnavailable(zipkinInstalled(), 'fetch it');
 }
 
 /** Whether `localstack/observability/zipkin/setup.sh` has fetched the server. */
