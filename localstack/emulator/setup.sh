@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Creates (or refreshes) the project-local virtualenv that holds the embedded AWS API emulator.
+# Creates (or refreshes) the virtualenv that holds the embedded AWS API emulator: at the path
+# given as the first argument (an installed package's per-user cache), or this folder's .venv.
 # Idempotent: does nothing when the installed requirements match requirements.txt.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-venv="$here/.venv"
+venv="${1:-$here/.venv}"
 stamp="$venv/.requirements.sha256"
 python="${PYTHON:-python3}"
 
@@ -16,6 +17,7 @@ if [ -x "$venv/bin/moto_server" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$
   exit 0
 fi
 echo "serverless-msa: installing the embedded AWS emulator into $venv" >&2
+mkdir -p "$(dirname "$venv")"
 "$python" -m venv "$venv"
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$here/requirements.txt"

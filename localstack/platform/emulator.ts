@@ -11,7 +11,7 @@ const EMULATOR_DIR = path.join(LOCALSTACK_DIR, 'emulator');
  * up); for an installed package, a per-user cache keyed by requirements.txt, never the
  * consumer's node_modules.
  */
-export const EMULATOR_VENV = toolDir('emulator', path.join(EMULATOR_DIR, '.venv'), [
+export const EMULATOR_VENV = toolDir('emulator', path.join('localstack', 'emulator', '.venv'), [
   path.join(EMULATOR_DIR, 'requirements.txt'),
 ]);
 const MOTO_SERVER = path.join(EMULATOR_VENV, 'bin', 'moto_server');

@@ -3,9 +3,10 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { Worker } from 'node:worker_threads';
+import { runtimeModulesDir } from './package-paths';
 
 /** Where the runtime-provided modules (the AWS SDK v3) come from locally. */
-const RUNTIME_MODULES = path.resolve(__dirname, '..', '..', 'node_modules');
+const RUNTIME_MODULES = runtimeModulesDir();
 
 export interface LocalFunctionDefinition {
   readonly logicalId: string;

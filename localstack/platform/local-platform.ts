@@ -3,6 +3,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { readCloudAssembly, resourcesOfType, type StackArtifact } from './cloud-assembly';
 import {
+  EMULATOR_VENV,
   embeddedEmulatorInstalled,
   installEmbeddedEmulator,
   LocalPlatformError,
@@ -34,6 +35,7 @@ import {
 } from './state-lock';
 import { runTriggers } from './triggers';
 import { type CdkApp, synthesizeApp } from './synth-app';
+import { PACKAGE_ROOT } from './package-paths';
 import { CentralLogs, platformNameOf } from './observability/central-logs';
 import { startPlatformTracing } from './tracing/platform-tracing';
 import { freePort } from './ports';
@@ -41,7 +43,8 @@ import { CONSOLE_ENV } from '../../functions/runtime/contract/console';
 import { ADMIN_ENV } from '../../functions/runtime/contract/admin-routes';
 import type { LocalTracing } from './tracing/local-tracing';
 
-export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
+/** The package's root (this repository, or the installed package). */
+export const PROJECT_ROOT = PACKAGE_ROOT;
 
 export interface LocalPlatformOptions {
   /**
@@ -224,7 +227,7 @@ export async function startLocalPlatform(
         progress,
         'emulator setup',
         installEmbeddedEmulator,
-        () => 'moto installed in localstack/emulator/.venv',
+        () => `moto installed in ${displayPath(EMULATOR_VENV)}`,
       );
     }
     const emulator: Emulator = await phase(

@@ -4,6 +4,7 @@ import { appendFileSync, existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { LOG_SHIPPER_ENV } from '../../../functions/runtime/contract';
 import { LocalFunction } from '../lambda-runtime';
+import { PACKAGE_ROOT } from '../package-paths';
 import { phase, type ProgressListener } from '../progress';
 import { LogSubscriptions } from './log-subscriptions';
 import {
@@ -14,10 +15,9 @@ import {
   type OpenSearchNode,
 } from './opensearch-node';
 
-const PROJECT_ROOT = path.resolve(__dirname, '..', '..', '..');
 /** The log shipper's bundle: the file the package builds and the construct deploys. */
 export const LOG_SHIPPER_BUNDLE = path.join(
-  PROJECT_ROOT,
+  PACKAGE_ROOT,
   'dist',
   'platform-functions',
   'log-shipper',
