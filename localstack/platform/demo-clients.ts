@@ -9,6 +9,8 @@ import type { AwsClientSettings } from './provision';
 
 /** The scope that opens the admin routes. */
 export const ADMIN_SCOPE = 'platform/admin';
+/** The platform's own scopes (its operators'), as opposed to the services'. */
+const PLATFORM_SCOPE_PREFIX = 'platform/';
 
 /**
  * Registers the demo clients in the token service's clients table: one with every scope the
@@ -23,22 +25,22 @@ export async function createDemoClients(
     (variables) => variables.CLIENTS_TABLE_NAME,
   );
   if (!tokenService) return [];
-  // Every scope the routes use; the admin scope goes to the admin client only.
-  const scopes = [
+  // Every scope the routes use. The platform's own scopes (platform/read, platform/admin: the
+  // operators' views and actions) go to the admin client only; demo-full is a service client.
+  const routeScopeNames = [
     ...new Set([
       ...(tokenService.SCOPES_SUPPORTED ?? '').split(/\s+/),
       ...deployed.flatMap(({ stack, context }) => routeScopes(stack, context)),
     ]),
-  ]
-    .filter((scope) => scope && scope !== ADMIN_SCOPE)
-    .sort();
+  ].filter(Boolean);
+  const scopes = routeScopeNames.filter((scope) => !scope.startsWith(PLATFORM_SCOPE_PREFIX)).sort();
   const clients: PlatformClient[] = [
     { clientId: 'demo-full', clientSecret: newSecret(), scopes },
     { clientId: 'demo-none', clientSecret: newSecret(), scopes: [] },
     {
       clientId: 'demo-admin',
       clientSecret: newSecret(),
-      scopes: [...new Set([...scopes, ADMIN_SCOPE])],
+      scopes: [...new Set([...routeScopeNames, ADMIN_SCOPE])].sort(),
     },
   ];
   const dynamodb = new DynamoDBClient(settings);
