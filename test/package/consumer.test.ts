@@ -3,7 +3,7 @@
  * own stack" recipes run as written, each in an empty directory with nothing else of this
  * repository (npm's cache serves the dependencies; the registry is asked only for what it lacks).
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -169,10 +169,26 @@ describe('the packed package', () => {
       (file) =>
         !['package.json', 'README.md', 'LICENSE'].includes(file) &&
         !/^dist\/(lib|functions\/runtime)\/.+\.(js|d\.ts)$/.test(file) &&
-        !/^dist\/platform-functions\/[a-z-]+\/index\.js(\.map)?$/.test(file),
+        !/^dist\/platform-functions\/[a-z-]+\/index\.js(\.map)?$/.test(file) &&
+        // The console's single-page app, served by its function.
+        !/^dist\/platform-functions\/console\/assets\/[\w.-]+\.(js|css|html|svg)$/.test(file) &&
+        // `serverless-msa start`: the local platform compiled, the modules it shares with the
+        // functions, the Lambda worker, and the set-up scripts (with their inputs) of the tools
+        // it builds on first use.
+        !/^dist\/localstack\/platform\/.+\.(js|mjs)$/.test(file) &&
+        !/^dist\/functions\/(auth|platform)\/.+\.js$/.test(file) &&
+        !/^dist\/localstack\/emulator\/(setup\.sh|requirements\.txt)$/.test(file) &&
+        !/^dist\/localstack\/observability\/(maven-setup\.sh|[a-z]+\/(setup\.sh|pom\.xml|src\/main\/java\/.+\.java))$/.test(
+          file,
+        ),
     );
     expect(unexpected).toEqual([]);
-    expect(files.filter((file) => /(^|\/)(test|\.local|\.venv|scripts)\//.test(file))).toEqual([]);
+    expect(files).toContain('dist/localstack/platform/cli.js');
+    expect(files).toContain('dist/localstack/platform/lambda-worker.mjs');
+    expect(files).toContain('dist/localstack/emulator/setup.sh');
+    expect(
+      files.filter((file) => /(^|\/)(test|\.local|\.venv|target|scripts)\//.test(file)),
+    ).toEqual([]);
     expect(files.filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))).toEqual([]);
   });
 
@@ -226,10 +242,12 @@ describe('the packed package', () => {
     expect([...functions.keys()].sort()).toEqual([
       'authorizer',
       'catalog',
+      'console',
       'control-loop',
       'key-rotation',
       'orders',
       'platform-admin',
+      'platform-log-shipper',
       'token-service',
     ]);
     const installedBundles = path.join(jsDir, 'node_modules', 'serverless-msa', 'dist');
@@ -239,6 +257,8 @@ describe('the packed package', () => {
       ['authorizer', 'authorizer'],
       ['platform-admin', 'admin'],
       ['control-loop', 'control-loop'],
+      ['console', 'console'],
+      ['platform-log-shipper', 'log-shipper'],
     ]) {
       const metadata = functions.get(serviceName)?.Metadata ?? {};
       expect(metadata['aws:asset:is-bundled'], serviceName).toBe(false);
@@ -269,6 +289,86 @@ describe('the packed package', () => {
       'Variables.SERVICE_ORDERS_FUNCTION_NAME',
     );
   });
+
+  it('runs the JavaScript app with `npx serverless-msa start`: a route called with a demo token answers 200', async () => {
+    const stateDir = path.join(work, 'js-state');
+    // Its own process group, so the end of the test can stop npx and everything under it.
+    const child = spawn(
+      'npx',
+      ['serverless-msa', 'start', '--port', '0', '--state-dir', stateDir, '--quiet'],
+      {
+        cwd: jsDir,
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        // The optional JVM servers are left out: this is about the command, not them.
+        env: { ...childEnv(), LOCAL_OPENSEARCH: '0', LOCAL_TRACING: 'off' },
+      },
+    );
+    // 'close': npx and the platform under it (which shares its pipes) have both ended.
+    const exited = new Promise<string>((resolve) =>
+      child.once('close', (code, signal) => resolve(String(code ?? signal))),
+    );
+    let output = '';
+    try {
+      const baseUrl = await new Promise<string>((resolve, reject) => {
+        // A first start on this machine builds the emulator's virtualenv in the user's cache.
+        const deadline = setTimeout(
+          () => reject(new Error(`no ready line within 300 s:\n${output.slice(-4000)}`)),
+          300_000,
+        );
+        const read = (chunk: Buffer) => {
+          output += chunk.toString();
+          const ready = /Platform ready at (\S+)/.exec(output);
+          if (ready) {
+            clearTimeout(deadline);
+            resolve(ready[1]);
+          }
+        };
+        child.stdout.on('data', read);
+        child.stderr.on('data', read);
+        void exited.then((code) => {
+          clearTimeout(deadline);
+          reject(new Error(`serverless-msa start exited (${code}):\n${output.slice(-4000)}`));
+        });
+      });
+      const platform = JSON.parse(readFileSync(path.join(stateDir, 'platform.json'), 'utf8')) as {
+        baseUrl: string;
+        clients: { clientId: string; clientSecret: string; scopes: string[] }[];
+      };
+      expect(platform.baseUrl).toBe(baseUrl);
+      const client = platform.clients.find(({ scopes }) => scopes.includes('catalog/read'));
+      expect(client, 'a demo client with catalog/read').toBeDefined();
+      const tokenResponse = await fetch(`${baseUrl}/oauth2/token`, {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${Buffer.from(`${client!.clientId}:${client!.clientSecret}`).toString('base64')}`,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: 'grant_type=client_credentials',
+      });
+      expect(tokenResponse.status).toBe(200);
+      const { access_token: token } = (await tokenResponse.json()) as { access_token: string };
+      const unauthenticated = await fetch(`${baseUrl}/catalog`);
+      expect(unauthenticated.status).toBe(401);
+      const response = await fetch(`${baseUrl}/catalog`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ books: [{ id: 'b1', title: 'Release It!' }] });
+      // The emulator's virtualenv lives in the user's cache, never in the consumer's node_modules.
+      expect(
+        readdirSync(
+          path.join(jsDir, 'node_modules', 'serverless-msa', 'dist', 'localstack', 'emulator'),
+        ).sort(),
+      ).toEqual(['requirements.txt', 'setup.sh']);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null)
+        process.kill(-child.pid!, 'SIGTERM');
+    }
+    // npx ends by the signal; the platform, told too, stopped its emulator and functions first.
+    expect(await exited).toMatch(/^(0|SIGTERM)$/);
+    expect(output).toMatch(/Stopping the platform \(SIGTERM\)/);
+  }, 420_000);
 
   it("type-checks the README's TypeScript consumer with skipLibCheck off", () => {
     // The recipe's last command is `npx tsc`: it exited 0 with the probe's expected errors
