@@ -15,3 +15,20 @@ require_java_and_maven() {
 stamp_matches() {
   [ -f "$1" ] && [ "$(cat "$1")" = "$2" ]
 }
+
+# Prints the folder a build runs in: $1 (the script's own) when $2 is empty or names it; else
+# $2, created, with copies of the build's inputs ($3...) from $1, so that the output (target/)
+# lands outside the package (which may sit in a consumer's node_modules).
+build_folder() {
+  local here="$1" work="$2" input
+  shift 2
+  if [ -z "$work" ] || [ "$(cd "$here" && pwd -P)" = "$(mkdir -p "$work" && cd "$work" && pwd -P)" ]; then
+    echo "$here"
+    return
+  fi
+  for input in "$@"; do
+    rm -rf "${work:?}/$input"
+    cp -R "$here/$input" "$work/$input"
+  done
+  echo "$work"
+}

@@ -3,10 +3,20 @@ import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs'
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { javaServerUnavailable, lastLines, runSetupScript, stopChild } from '../child-service';
+import { LOCALSTACK_DIR, toolDir } from '../package-paths';
 
-const OPENSEARCH_DIR = path.resolve(__dirname, '..', '..', 'observability', 'opensearch');
-const LAUNCHER_JAR = path.join(OPENSEARCH_DIR, 'target', 'local-opensearch-1.0.0.jar');
-const CLASSPATH_DIR = path.join(OPENSEARCH_DIR, 'target', 'lib');
+const OPENSEARCH_DIR = path.join(LOCALSTACK_DIR, 'observability', 'opensearch');
+const LAUNCHER_SOURCE = path.join(
+  OPENSEARCH_DIR,
+  'src/main/java/serverlessmsa/opensearch/LocalOpenSearch.java',
+);
+/** Where the node is built: beside its pom here, in the user's cache from an installed package. */
+const BUILD_DIR = toolDir('opensearch', path.join('localstack', 'observability', 'opensearch'), [
+  path.join(OPENSEARCH_DIR, 'pom.xml'),
+  LAUNCHER_SOURCE,
+]);
+const LAUNCHER_JAR = path.join(BUILD_DIR, 'target', 'local-opensearch-1.0.0.jar');
+const CLASSPATH_DIR = path.join(BUILD_DIR, 'target', 'lib');
 
 /** A running local OpenSearch node. */
 export interface OpenSearchNode {
@@ -38,10 +48,11 @@ export function openSearchBuilt(): boolean {
 
 /** Builds the node with the project's set-up script (Maven Central once, then ~/.m2). */
 export async function buildOpenSearch(): Promise<void> {
-  const { code, output } = await runSetupScript(path.join(OPENSEARCH_DIR, 'setup.sh'));
+  const setup = path.join(OPENSEARCH_DIR, 'setup.sh');
+  const { code, output } = await runSetupScript(setup, BUILD_DIR);
   if (code !== 0 || !openSearchBuilt()) {
     throw new Error(
-      `building the local OpenSearch node failed (bash localstack/observability/opensearch/setup.sh): ${lastLines(output, 3, ' ')}`,
+      `building the local OpenSearch node failed (bash ${setup} ${BUILD_DIR}): ${lastLines(output, 3, ' ')}`,
     );
   }
 }

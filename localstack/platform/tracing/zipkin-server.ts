@@ -9,10 +9,15 @@ import {
   stopChild,
   waitForHttp,
 } from '../child-service';
+import { LOCALSTACK_DIR, toolDir } from '../package-paths';
 import { freePort } from '../ports';
 
-const ZIPKIN_DIR = path.resolve(__dirname, '..', '..', 'observability', 'zipkin');
-const ZIPKIN_JAR = path.join(ZIPKIN_DIR, 'target', 'zipkin-server.jar');
+const ZIPKIN_DIR = path.join(LOCALSTACK_DIR, 'observability', 'zipkin');
+/** Where the jar is fetched: beside its pom here, in the user's cache from an installed package. */
+const BUILD_DIR = toolDir('zipkin', path.join('localstack', 'observability', 'zipkin'), [
+  path.join(ZIPKIN_DIR, 'pom.xml'),
+]);
+const ZIPKIN_JAR = path.join(BUILD_DIR, 'target', 'zipkin-server.jar');
 
 /** A running local Zipkin server. */
 export interface ZipkinServer {
@@ -44,10 +49,11 @@ export function zipkinInstalled(): boolean {
 
 /** Fetches the server with the project's set-up script (Maven Central once, then ~/.m2). */
 export async function installZipkin(): Promise<void> {
-  const { code, output } = await runSetupScript(path.join(ZIPKIN_DIR, 'setup.sh'));
+  const setup = path.join(ZIPKIN_DIR, 'setup.sh');
+  const { code, output } = await runSetupScript(setup, BUILD_DIR);
   if (code !== 0 || !zipkinInstalled()) {
     throw new Error(
-      `fetching Zipkin failed (bash localstack/observability/zipkin/setup.sh): ${lastLines(output, 3, ' ')}`,
+      `fetching Zipkin failed (bash ${setup} ${BUILD_DIR}): ${lastLines(output, 3, ' ')}`,
     );
   }
 }
