@@ -29,10 +29,18 @@ export const SOURCE_CHECKOUT = existsSync(path.join(PACKAGE_ROOT, 'localstack', 
  * new requirements builds afresh and an unchanged one reuses it.
  */
 export function toolDir(name: string, inCheckout: string, inputs: readonly string[]): string {
-  if (SOURCE_CHECKOUT) return path.join(PACKAGE_ROOT, inCheckout);
+  return SOURCE_CHECKOUT ? path.join(PACKAGE_ROOT, inCheckout) : cachedToolDir(name, inputs);
+}
+
+/** `$XDG_CACHE_HOME/serverless-msa/<name>-<hash of the inputs' contents>` (~/.cache by default). */
+export function cachedToolDir(
+  name: string,
+  inputs: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): string {
   const hash = createHash('sha256');
   for (const file of inputs) hash.update(readFileSync(file));
-  const cache = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  const cache = env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
   return path.join(cache, 'serverless-msa', `${name}-${hash.digest('hex').slice(0, 16)}`);
 }
 
