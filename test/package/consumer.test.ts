@@ -137,10 +137,11 @@ beforeAll(async () => {
   ]);
 }, 900_000);
 
-// Two consumers' node_modules are some 600 MB.
+// Two consumers' node_modules are some 600 MB (and a local platform's state): removing them can
+// outlast the default hook timeout on a busy machine.
 afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
-});
+}, 120_000);
 
 describe('the packed package', () => {
   it('holds the compiled constructs, runtime library and platform bundles, and no sources, tests or local state', async () => {
