@@ -100,9 +100,12 @@ function synthesize(suffix: string) {
   };
 }
 
-/** Where the emulator is, and how to sign for it. */
+/**
+ * Where the emulator is, and how to sign for it. Without `endpoint`, each client resolves its
+ * own (`AWS_ENDPOINT_URL_<SERVICE>`, then `AWS_ENDPOINT_URL`), as the LocalStack lane needs.
+ */
 export interface EmulatorSettings {
-  readonly endpoint: string;
+  readonly endpoint?: string;
   readonly region: string;
   readonly credentials: { accessKeyId: string; secretAccessKey: string };
 }

@@ -3,6 +3,7 @@ import {
   EventType as BatchEventType,
   processPartialResponse,
 } from '@aws-lambda-powertools/batch';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import {
@@ -123,7 +124,11 @@ export class EventConsumer {
     data: unknown;
   }) => Promise<{ processed: true }>;
   private readonly subscriptions = new Map<string, Subscription<unknown>>();
-  private current?: { record: SQSRecord; context: Context };
+  /**
+   * The record being handled, for the idempotent wrapper's inner call: kept per async context,
+   * not in a field, so two batches handled at once (as a local poller may) never mix records.
+   */
+  private readonly current = new AsyncLocalStorage<{ record: SQSRecord; context: Context }>();
 
   constructor(private readonly options: EventConsumerOptions) {
     this.sqs = options.sqs ?? new SQSClient({});
@@ -240,12 +245,9 @@ export class EventConsumer {
       event_type: detail.metadata.eventType,
     });
     await this.options.faults?.apply();
-    this.current = { record, context };
-    try {
-      await this.process({ metadata: detail.metadata, data: detail.data });
-    } finally {
-      this.current = undefined;
-    }
+    await this.current.run({ record, context }, () =>
+      this.process({ metadata: detail.metadata, data: detail.data }),
+    );
   }
 
   /** Runs once per event ID (inside the idempotent wrapper). */
@@ -258,7 +260,9 @@ export class EventConsumer {
       ]);
     }
     const data = validateEventData(subscription.type, detail.data);
-    const { record, context } = this.current!;
+    const handling = this.current.getStore();
+    if (!handling) throw new Error('dispatch ran outside a record being handled');
+    const { record, context } = handling;
     await subscription.handle(data, {
       metadata,
       correlationId: metadata.correlationId,

@@ -7,9 +7,10 @@ import {
   type DeliveryHarness,
   MAX_RECEIVES,
 } from '../../support/messaging-harness';
-import { emulatorClientConfig, emulatorEndpoint } from '../aws-clients';
+import { emulatorClientConfig } from '../aws-clients';
 
-const settings = () => ({ ...emulatorClientConfig(), endpoint: emulatorEndpoint() });
+// No endpoint: every client resolves its own, so the LocalStack lane can split services.
+const settings = () => emulatorClientConfig();
 
 /** Waits for a condition the platform reaches asynchronously, up to a deadline. */
 async function eventually<T>(
