@@ -9,8 +9,13 @@ import {
 } from '../../support/messaging-harness';
 import { emulatorClientConfig } from '../aws-clients';
 
-// No endpoint: every client resolves its own, so the LocalStack lane can split services.
-const settings = () => emulatorClientConfig();
+// No endpoint: every client resolves its own, so the LocalStack lane can split services. The
+// access key is the harness's account ID: LocalStack takes a 12-digit key as the account, so the
+// rules' queue ARNs (account 123456789012) name queues that exist there too (moto's default).
+const settings = () => ({
+  ...emulatorClientConfig(),
+  credentials: { accessKeyId: '123456789012', secretAccessKey: 'integration' },
+});
 
 /** Waits for a condition the platform reaches asynchronously, up to a deadline. */
 async function eventually<T>(
