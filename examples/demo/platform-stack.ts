@@ -41,6 +41,9 @@ export class DemoPlatformStack extends Stack {
       // Short, so a changed parameter or flag shows within seconds in the demo.
       configMaxAge: Duration.seconds(2),
       healthProbeInterval: Duration.minutes(1),
+      // LocalStack's community tier cannot create an OpenSearch domain offline: the demo leaves
+      // central logs out when synthesized for it (`-c serverless-msa:target=localstack`).
+      observability: onLocalStack(this) ? { centralLogs: false } : undefined,
     });
     this.platform.configuration.addFeatureFlags('features', {
       recommendations: {
@@ -49,4 +52,9 @@ export class DemoPlatformStack extends Stack {
       },
     });
   }
+}
+
+/** True when the app is synthesized for a LocalStack deploy (`-c serverless-msa:target=localstack`). */
+export function onLocalStack(scope: Construct): boolean {
+  return scope.node.tryGetContext('serverless-msa:target') === 'localstack';
 }

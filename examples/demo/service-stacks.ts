@@ -4,6 +4,7 @@ import type { Construct } from 'constructs';
 import { toJSONSchema } from 'zod';
 import { BookAdded } from '../../functions/services/contracts/book-added';
 import { type IMicroservice, Microservice, MicroservicePlatform } from '../../lib';
+import { onLocalStack } from './platform-stack';
 
 export interface DemoServiceStackProps extends StackProps {
   /** Folder of the demo services' handler sources (`functions/services`). */
@@ -19,6 +20,7 @@ function lookupPlatform(scope: Construct, props: DemoServiceStackProps) {
     platformName: props.platformName,
     stage: props.stage,
     removalPolicy: RemovalPolicy.DESTROY,
+    ...(onLocalStack(scope) ? { centralLogs: false } : {}),
   });
 }
 
