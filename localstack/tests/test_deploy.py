@@ -83,7 +83,7 @@ def test_every_rule_exists_with_its_targets_and_queue_targets_get_published_even
     queues = resources_of(assembly, "AWS::SQS::Queue")
     for stack, logical_id, properties in rules:
         bus = properties.get("EventBusName")
-        bus_name = physical_ids[stack][bus["Ref"]] if isinstance(bus, dict) and "Ref" in bus else bus
+        bus_name = _bus_name(assembly[stack], physical_ids[stack], bus, client("ssm"))
         rule_name = physical_ids[stack][logical_id].split("|")[-1]
         scope = {"EventBusName": bus_name} if bus_name else {}
         rule = events.describe_rule(Name=rule_name, **scope)
@@ -118,3 +118,15 @@ def test_every_rule_exists_with_its_targets_and_queue_targets_get_published_even
 def _is_queue(target, queues):
     ref = target.get("Arn", {}).get("Fn::GetAtt", [None])[0]
     return any(logical_id == ref for _, logical_id, _ in queues)
+
+
+def _bus_name(template, ids, bus, ssm):
+    """A rule's bus: a literal, a bus of the same stack, or (in a service stack) an SSM-typed
+    parameter whose default names the parameter the platform stack published."""
+    if not (isinstance(bus, dict) and "Ref" in bus):
+        return bus
+    ref = bus["Ref"]
+    if ref in ids:
+        return ids[ref]
+    parameter = template.get("Parameters", {}).get(ref, {})
+    return ssm.get_parameter(Name=parameter["Default"])["Parameter"]["Value"]
