@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { jwksUriOf } from '../../runtime/auth/issuer';
 
 export const VERIFY_ALGORITHMS = [

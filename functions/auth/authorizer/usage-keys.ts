@@ -1,5 +1,5 @@
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Per-client quotas: API Gateway usage plans count requests by API key. With the API's

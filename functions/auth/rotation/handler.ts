@@ -1,5 +1,5 @@
 import type { Context, ScheduledEvent } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { keyStoreFromEnv, SIGNING_ALGORITHMS, type KeyStore } from '../../runtime/auth/key-store';
 import { createPowertools, type Powertools } from '../../runtime/observability/powertools';
 import { rotateKeys, type RotationPolicy, type RotationResult } from './rotate';
