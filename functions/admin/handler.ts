@@ -4,7 +4,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { AppConfigClient } from '@aws-sdk/client-appconfig';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { requireScopes } from '../runtime/auth/scopes';
 import { jsonResponse } from '../runtime/http/json';
 import { notFound } from '../runtime/http/problem';

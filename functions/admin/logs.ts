@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ADMIN_ENV } from '../runtime/contract/admin-routes';
 import { jsonResponse } from '../runtime/http/json';
 import { ProblemError } from '../runtime/http/problem';

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   MAX_PASSWORD_LENGTH,
   MIN_PASSWORD_LENGTH,

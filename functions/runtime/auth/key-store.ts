@@ -7,7 +7,7 @@ import {
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { AUTH_ENV } from '../contract/environment';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The signing-key document, kept as one JSON value in an SSM SecureString parameter or a

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   MAX_SCOPES_PER_RULE,
   ROUTE_SCOPE_MATCHES,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * What free text a user gives (a title, a name) may not hold: control characters (C0, DEL and

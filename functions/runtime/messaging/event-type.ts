@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { EVENT_TYPE_PATTERN } from '../contract/messaging';
 import { CallerIdentitySchema } from '../service/internal-request';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineService, jsonResponse, on, parseInput, requireScopes } from '../../runtime';
 import { BookAdded } from '../contracts/book-added';
 import { recommend } from './catalog';
