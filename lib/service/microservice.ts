@@ -37,6 +37,7 @@ import {
   HEALTH_METRICS,
   METRIC_DIMENSIONS,
   SERVICE_ENV,
+  SERVICE_TABLE_TTL_ATTRIBUTE,
   serviceFunctionEnvironmentName,
 } from '../../functions/runtime/contract';
 
@@ -352,6 +353,7 @@ export class Microservice extends MicroserviceBase {
   readonly version: string;
   readonly function: lambda.Function;
   readonly role: iam.IRole;
+  /** The service's own table (keys `pk`, `sk`); an item with a numeric `expiresAt` (epoch seconds) expires. */
   readonly table: dynamodb.Table;
   readonly logGroup: logs.LogGroup;
   readonly platform: IMicroservicePlatform;
@@ -387,6 +389,7 @@ export class Microservice extends MicroserviceBase {
     this.table = createPlatformTable(this, 'Table', {
       partitionKey: 'pk',
       sortKey: 'sk',
+      timeToLiveAttribute: SERVICE_TABLE_TTL_ATTRIBUTE,
       removalPolicy: platform.removalPolicy,
     });
 

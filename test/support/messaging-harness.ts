@@ -2,12 +2,16 @@
  * Test and bench scaffolding for messaging: see deliveryHarness.
  */
 import * as path from 'node:path';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { z } from 'zod';
@@ -16,6 +20,7 @@ import {
   EventPublisher,
   EventSourceMappingControl,
   defineEvent,
+  idempotencyPersistence,
   on,
 } from '../../functions/runtime/messaging';
 import { createPowertools } from '../../functions/runtime/observability/powertools';
@@ -186,13 +191,7 @@ export async function deliveryHarness(
   const consumer = new EventConsumer({
     powertools: createPowertools('recommendations'),
     subscriptions: [subscription],
-    persistence: new DynamoDBPersistenceLayer({
-      tableName,
-      keyAttr: 'pk',
-      sortKeyAttr: 'sk',
-      staticPkValue: 'idempotency#recommendations-consumer',
-      awsSdkV3Client: dynamodb,
-    }),
+    persistence: idempotencyPersistence(tableName, 'recommendations-consumer', dynamodb),
     queueUrl,
     sqs,
     circuits: (name) => (name === CIRCUIT ? breaker : new CircuitBreaker({ name, store })),
@@ -267,8 +266,20 @@ export async function deliveryHarness(
         )
       ).Item?.booksAdded ?? 0,
     );
+  // What the consumer's idempotency layer remembered, as DynamoDB holds it (TTL attribute included).
+  const idempotencyRecords = async () =>
+    (
+      await documents.send(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': 'idempotency#recommendations-consumer' },
+        }),
+      )
+    ).Items ?? [];
   const mapping = () => mappings.list()[0];
   return {
+    idempotencyRecords,
     publisher,
     sqs,
     queueUrl,

@@ -24,6 +24,13 @@ export const SERVICE_ENV = {
   resilienceTableName: 'RESILIENCE_TABLE_NAME',
 } as const;
 
+/**
+ * The attribute (epoch seconds) after which DynamoDB deletes an item of a service's own table:
+ * the table's TTL setting and the consumers' idempotency records both use it, so processed-event
+ * records do not pile up forever.
+ */
+export const SERVICE_TABLE_TTL_ATTRIBUTE = 'expiresAt';
+
 /** Service discovery (Cloud Map): services, the health control loop, the admin API. */
 export const DISCOVERY_ENV = {
   namespace: 'SERVICE_DISCOVERY_NAMESPACE',

@@ -2,6 +2,7 @@ import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dyn
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { SERVICE_TABLE_TTL_ATTRIBUTE } from '../contract/environment';
 import { isResumeCheckEvent, MESSAGING_DEFAULTS, MESSAGING_ENV } from '../contract/messaging';
 import { breakerSettingsFromEnv } from '../resilience/breaker-settings';
 import { CircuitBreaker } from '../resilience/circuit-breaker';
@@ -34,6 +35,25 @@ export interface ConsumerRuntime {
    * pauses consumption (declare the name with the construct's `pauseOnOpenCircuits`).
    */
   breaker(name: string): CircuitBreaker;
+}
+
+/**
+ * Where a consumer remembers the events it processed: its service's own table, one partition per
+ * consuming function, each record expiring through the table's TTL attribute.
+ */
+export function idempotencyPersistence(
+  tableName: string,
+  functionName: string,
+  client: DynamoDBClient,
+): DynamoDBPersistenceLayer {
+  return new DynamoDBPersistenceLayer({
+    tableName,
+    keyAttr: 'pk',
+    sortKeyAttr: 'sk',
+    expiryAttr: SERVICE_TABLE_TTL_ATTRIBUTE,
+    staticPkValue: `idempotency#${functionName}`,
+    awsSdkV3Client: client,
+  });
 }
 
 /**
@@ -83,13 +103,11 @@ export function eventConsumerFromEnv(
   const consumer = new EventConsumer({
     powertools,
     subscriptions: options.subscriptions,
-    persistence: new DynamoDBPersistenceLayer({
+    persistence: idempotencyPersistence(
       tableName,
-      keyAttr: 'pk',
-      sortKeyAttr: 'sk',
-      staticPkValue: `idempotency#${env.AWS_LAMBDA_FUNCTION_NAME ?? 'consumer'}`,
-      awsSdkV3Client: dynamodb,
-    }),
+      env.AWS_LAMBDA_FUNCTION_NAME ?? 'consumer',
+      dynamodb,
+    ),
     idempotencyTtlSeconds: seconds(
       MESSAGING_ENV.idempotencyTtlSeconds,
       MESSAGING_DEFAULTS.idempotencyTtlSeconds,

@@ -35,6 +35,7 @@ export {
 } from './consumption-control';
 export {
   eventConsumerFromEnv,
+  idempotencyPersistence,
   isSqsEvent,
   withEventConsumer,
   type ConsumerFromEnvOptions,

@@ -1,5 +1,6 @@
 import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SERVICE_TABLE_TTL_ATTRIBUTE } from '../../../functions/runtime/contract';
 import {
   BookAdded,
   CIRCUIT,
@@ -42,6 +43,7 @@ describe('messaging delivered through the emulator (bus → rule → queue → m
   afterAll(() => run?.stop());
 
   it('delivers a published event to the consumer, which changes state once', async () => {
+    const publishedAt = Math.floor(Date.now() / 1000);
     const eventId = await run.publisher.publish(
       BookAdded,
       { userId: 'u1', bookId: 'ddd' },
@@ -60,6 +62,14 @@ describe('messaging delivered through the emulator (bus → rule → queue → m
       (value) => value === 0,
     );
     expect(await run.count(run.queueUrl, 'ApproximateNumberOfMessages')).toBe(0);
+    // The record that makes a redelivery a no-op expires through the table's TTL attribute
+    // (a day by default), so processed-event records do not pile up in the service's table.
+    const records = await run.idempotencyRecords();
+    expect(records.length).toBeGreaterThan(0);
+    for (const record of records) {
+      expect(record[SERVICE_TABLE_TTL_ATTRIBUTE]).toBeGreaterThanOrEqual(publishedAt + 86_400);
+      expect(record[SERVICE_TABLE_TTL_ATTRIBUTE]).toBeLessThan(publishedAt + 86_400 + 300);
+    }
   });
 
   it('a duplicate delivery of the same event changes state once', async () => {

@@ -164,6 +164,8 @@ describe('Microservice', () => {
             { AttributeName: 'pk', KeyType: 'HASH' },
             { AttributeName: 'sk', KeyType: 'RANGE' },
           ],
+          // The consumers' idempotency records expire through it.
+          TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
         });
         expect(table.DeletionPolicy).toBe('Retain');
       }
