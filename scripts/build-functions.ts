@@ -8,7 +8,7 @@
  * fresh from source. A file is replaced (write then rename) only when its bytes change, so
  * concurrent builds and readers never see a half-written bundle.
  */
-import { build } from 'esbuild';
+import { build, type BuildOptions, type Metafile } from 'esbuild';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { BUNDLING, PLATFORM_BUNDLES, packageRoot } from '../lib/service/platform-bundles';
@@ -23,18 +23,7 @@ export async function buildPlatformFunctions(
     Object.entries(PLATFORM_BUNDLES).map(async ([name, entry]) => {
       const outdir = path.join(outRoot, name);
       const result = await build({
-        entryPoints: [path.join(ROOT, 'functions', entry)],
-        outfile: path.join(outdir, 'index.js'),
-        bundle: true,
-        platform: 'node',
-        format: 'cjs',
-        target: BUNDLING.target,
-        minify: BUNDLING.minify,
-        sourcemap: BUNDLING.sourceMap,
-        // Stack traces map to file and line without the sources themselves: a fifth of the size.
-        sourcesContent: false,
-        external: BUNDLING.externalModules,
-        logLevel: 'warning',
+        ...functionBuildOptions(path.join(ROOT, 'functions', entry), path.join(outdir, 'index.js')),
         write: false,
       });
       mkdirSync(outdir, { recursive: true });
@@ -43,6 +32,49 @@ export async function buildPlatformFunctions(
       return outdir;
     }),
   );
+}
+
+/**
+ * esbuild's options for one function, the same as `NodejsFunction` applies with `BUNDLING` to a
+ * service's entry at synth: one minified CommonJS file (what the Lambda runtime and the local
+ * platform load by `require`), tree-shaken from the packages' ES module builds.
+ */
+export function functionBuildOptions(entry: string, outfile: string): BuildOptions {
+  return {
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: BUNDLING.target,
+    minify: BUNDLING.minify,
+    mainFields: BUNDLING.mainFields,
+    sourcemap: BUNDLING.sourceMap,
+    sourcesContent: BUNDLING.sourcesContent,
+    external: BUNDLING.externalModules,
+    logLevel: 'warning',
+  };
+}
+
+/** One function bundled in memory: its entry file's bytes and esbuild's account of them. */
+export interface MeasuredBundle {
+  readonly bytes: number;
+  readonly metafile: Metafile;
+}
+
+/** Bundles one entry as it is deployed, writing nothing, for its size and what makes it up. */
+export async function measureFunctionBundle(entry: string): Promise<MeasuredBundle> {
+  const outfile = path.join(ROOT, '.bundle-measure', 'index.js');
+  const result = await build({
+    ...functionBuildOptions(entry, outfile),
+    // The metafile names inputs relative to the checkout: `functions/…`, `node_modules/…`.
+    absWorkingDir: ROOT,
+    write: false,
+    metafile: true,
+  });
+  const file = result.outputFiles.find((output) => output.path === outfile);
+  if (!file) throw new Error(`esbuild wrote no ${outfile} for ${entry}`);
+  return { bytes: file.contents.byteLength, metafile: result.metafile };
 }
 
 /**

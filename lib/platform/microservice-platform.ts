@@ -4,6 +4,10 @@ import { Construct } from 'constructs';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import { AuthorizationServer, type AuthorizationServerOptions } from '../auth/authorization-server';
 import { PlatformGateway } from '../gateway/platform-gateway';
+import {
+  TokenEndpointFirewall,
+  type TokenEndpointFirewallOptions,
+} from '../gateway/token-endpoint-firewall';
 import { PlatformConfiguration } from '../config/platform-configuration';
 import { ServiceRegistry } from '../discovery/service-registry';
 import { ResilienceStore } from '../resilience/resilience-store';
@@ -73,11 +77,17 @@ export interface MicroservicePlatformProps {
    */
   readonly authorization?: AuthorizationServerOptions | false;
   /**
-   * Steady and burst request rate of the token endpoint, stricter than the stage's: it runs
-   * scrypt per request and is what credential-stuffing targets.
-   * @default - 10 rps, burst 20
+   * Steady and burst request rate of the token endpoint: one bucket shared by every caller.
+   * @default - 100 rps, burst 200 with the firewall (its per-source limit is what protects);
+   * 10 rps, burst 20 without it
    */
   readonly tokenEndpointThrottle?: { readonly rateLimit: number; readonly burstLimit: number };
+  /**
+   * Per-source-IP limits (a WAF web ACL on the stage) on the token endpoint and the login form,
+   * or `false` for none (WAF is billed per web ACL, rule and request).
+   * @default - 100 requests per source per minute on each endpoint
+   */
+  readonly tokenEndpointFirewall?: TokenEndpointFirewallOptions | false;
   /**
    * How every service's circuit breakers behave (one circuit per callee, shared fleet-wide).
    * @default - the runtime library's defaults
@@ -140,6 +150,8 @@ export class MicroservicePlatform extends Construct implements IMicroservicePlat
   readonly logLevel: string;
   /** The CloudWatch namespace every service's metrics are published to. */
   readonly metricsNamespace: string;
+  /** Per-source limits on the sign-in endpoints; undefined without them. */
+  readonly tokenEndpointFirewall?: TokenEndpointFirewall;
   /** The OAuth2 server and authorizer; undefined when built with `authorization: false`. */
   readonly authorizationServer?: AuthorizationServer;
   /** Central configuration: SSM hierarchy and AppConfig. */
@@ -191,12 +203,22 @@ export class MicroservicePlatform extends Construct implements IMicroservicePlat
         props.authorization === false
           ? undefined
           : {
-              '/oauth2/token/POST': props.tokenEndpointThrottle ?? {
-                rateLimit: 10,
-                burstLimit: 20,
-              },
+              // A shared bucket: no API key exists before a token, so a usage plan cannot
+              // split it per client. With the firewall blocking any one source past its
+              // limit, the bucket is sized for load, not as the guard junk could drain.
+              '/oauth2/token/POST':
+                props.tokenEndpointThrottle ??
+                (props.tokenEndpointFirewall === false
+                  ? { rateLimit: 10, burstLimit: 20 }
+                  : { rateLimit: 100, burstLimit: 200 }),
             },
     });
+    if (props.authorization !== false && props.tokenEndpointFirewall !== false) {
+      this.tokenEndpointFirewall = new TokenEndpointFirewall(this, 'TokenEndpointFirewall', {
+        ...props.tokenEndpointFirewall,
+        stage: this.gateway.restApi.deploymentStage,
+      });
+    }
     this.resilience = new ResilienceStore(this, 'Resilience', {
       removalPolicy: this.removalPolicy,
     });

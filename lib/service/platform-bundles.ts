@@ -26,7 +26,12 @@ export type PlatformBundleName = keyof typeof PLATFORM_BUNDLES;
 export const BUNDLING = {
   minify: true,
   sourceMap: true,
+  // Stack traces map to file and line without the sources themselves: a fifth of the map's size.
+  sourcesContent: false,
   target: 'node22',
+  // Packages' ES module builds first: esbuild drops what an entry does not use from those, while
+  // a CommonJS build comes whole (@smithy/core: 128 KB as CommonJS, 5 KB as used from ESM).
+  mainFields: ['module', 'main'],
   // The Lambda runtime ships the AWS SDK v3; keeping it out keeps bundles small.
   externalModules: ['@aws-sdk/*'],
 } satisfies nodejs.BundlingOptions;

@@ -1,7 +1,8 @@
 /**
  * Deterministic sizes: each function's minified bundle (bytes of the deployed entry file: the
- * pre-built bundle the package ships for the platform's functions, the synth's for services) and
- * the resource count of each stack against CloudFormation's 500-resource limit.
+ * pre-built bundle the package ships for the platform's functions, the synth's for services),
+ * what makes each bundle up (esbuild's metafile, the largest contributors by bytes) and the
+ * resource count of each stack against CloudFormation's 500-resource limit.
  * Run alone with `npx tsx test/bench/bundle-size.bench.ts`.
  */
 import { readFileSync, statSync, mkdtempSync } from 'node:fs';
@@ -10,7 +11,12 @@ import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { addDemoStacks } from '../../examples/demo/demo-app';
 import { readCloudAssembly, resourcesOfType } from '../../localstack/platform/cloud-assembly';
-import { buildPlatformFunctions } from '../../scripts/build-functions';
+import { bundleContributors } from '../../scripts/bundle-report';
+import { buildPlatformFunctions, measureFunctionBundle } from '../../scripts/build-functions';
+import { FUNCTION_ENTRIES } from '../support/function-bundles';
+
+/** Contributors printed per function. */
+const TOP = 6;
 
 export async function run(): Promise<string[]> {
   // The platform's functions deploy their pre-built bundles: measure them fresh from source.
@@ -49,6 +55,16 @@ export async function run(): Promise<string[]> {
     lines.push(
       `bench stack-resources.${stack.stackName} ${count} resources vs cloudformation-limit 500 ratio ${(count / 500).toFixed(3)}`,
     );
+  }
+  // What each function's bytes are: every package or source folder, largest first.
+  for (const [name, entry] of Object.entries(FUNCTION_ENTRIES)) {
+    const { bytes, metafile } = await measureFunctionBundle(entry);
+    const top = bundleContributors(metafile).slice(0, TOP);
+    for (const { name: contributor, bytes: share } of top) {
+      lines.push(
+        `bench bundle-share.${name}.${contributor} ${share} bytes vs bundle-total.${name} ${bytes} ratio ${(share / bytes).toFixed(3)}`,
+      );
+    }
   }
   return lines;
 }

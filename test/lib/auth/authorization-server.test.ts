@@ -554,15 +554,45 @@ describe('AuthorizationServer', () => {
       });
     });
 
-    it('throttles POST /oauth2/token at 10 rps, burst 20, below the stage limits', () => {
+    it('throttles POST /oauth2/token at 100 rps, burst 200 behind the per-source firewall', () => {
       const { template } = defaults();
+      template.resourceCountIs('AWS::WAFv2::WebACL', 1);
       template.hasResourceProperties('AWS::ApiGateway::Stage', {
+        MethodSettings: Match.arrayWith([
+          Match.objectLike({
+            HttpMethod: 'POST',
+            ResourcePath: '/~1oauth2~1token',
+            ThrottlingRateLimit: 100,
+            ThrottlingBurstLimit: 200,
+          }),
+        ]),
+      });
+    });
+
+    it('throttles POST /oauth2/token at 10 rps, burst 20 without the firewall', () => {
+      const built = build({ tokenEndpointFirewall: false });
+      built.template().resourceCountIs('AWS::WAFv2::WebACL', 0);
+      built.template().resourceCountIs('AWS::WAFv2::WebACLAssociation', 0);
+      expect(built.platform.tokenEndpointFirewall).toBeUndefined();
+      built.template().hasResourceProperties('AWS::ApiGateway::Stage', {
         MethodSettings: Match.arrayWith([
           Match.objectLike({
             HttpMethod: 'POST',
             ResourcePath: '/~1oauth2~1token',
             ThrottlingRateLimit: 10,
             ThrottlingBurstLimit: 20,
+          }),
+        ]),
+      });
+    });
+
+    it('passes the firewall options to the web ACL', () => {
+      const built = build({ tokenEndpointFirewall: { limit: 30 } });
+      expect(built.platform.tokenEndpointFirewall?.limit).toBe(30);
+      built.template().hasResourceProperties('AWS::WAFv2::WebACL', {
+        Rules: Match.arrayWith([
+          Match.objectLike({
+            Statement: { RateBasedStatement: Match.objectLike({ Limit: 30 }) },
           }),
         ]),
       });
