@@ -10,6 +10,7 @@ export * from './gateway/platform-gateway';
 export * from './gateway/problem-responses';
 export * from './service/microservice';
 export * from './platform/platform-attributes';
+export * from './platform/platform-target';
 export * from './gateway/service-api';
 export * from './gateway/route-deployment';
 export * from './auth/route-scope-parameters';

@@ -11,6 +11,7 @@ import type { MicroservicePlatform } from '../platform/microservice-platform';
 import { PlatformFunction } from '../service/platform-function';
 import { createPlatformTable } from '../service/platform-table';
 import { routeScopesPath } from '../platform/platform-attributes';
+import { PlatformTarget } from '../platform/platform-target';
 import { acknowledgeWildcardResource } from '../service/nag-findings';
 import { RouteScopeParameters } from './route-scope-parameters';
 import { CONSOLE_CLIENT_SCOPES, PeopleSignIn, type PeopleSignInOptions } from './people-sign-in';
@@ -231,15 +232,22 @@ export class AuthorizationServer extends Construct {
       schedule: events.Schedule.rate(props.keyRotationInterval ?? Duration.days(30)),
       targets: [new targets.LambdaFunction(this.rotationFunction.function)],
     });
-    // The first keys exist before the first token is asked for: rotation runs once on deploy.
-    new triggers.Trigger(this, 'BootstrapKeys', {
-      handler: this.rotationFunction.function,
-      executeOnHandlerChange: false,
-    });
-    Annotations.of(this.rotationFunction.function).acknowledgeWarning(
-      '@aws-cdk/aws-lambda:addPermissionsToVersionOrAlias',
-      'The trigger invokes the unqualified function; no caller uses a version or alias.',
-    );
+    if (platform.target === PlatformTarget.AWS) {
+      // The first keys exist before the first token is asked for: rotation runs once on deploy.
+      new triggers.Trigger(this, 'BootstrapKeys', {
+        handler: this.rotationFunction.function,
+        executeOnHandlerChange: false,
+      });
+      Annotations.of(this.rotationFunction.function).acknowledgeWarning(
+        '@aws-cdk/aws-lambda:addPermissionsToVersionOrAlias',
+        'The trigger invokes the unqualified function; no caller uses a version or alias.',
+      );
+    } else {
+      // LocalStack cannot run a Custom::Trigger: invoke this once after the deploy instead.
+      new CfnOutput(this, 'KeyRotationFunctionName', {
+        value: this.rotationFunction.function.functionName,
+      });
+    }
 
     this.authorizerFunction = new PlatformFunction(this, 'Authorizer', {
       platform,

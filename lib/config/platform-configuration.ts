@@ -14,6 +14,20 @@ export interface PlatformConfigurationProps {
    * @default - all at once, no bake time (quick feedback; use a linear or canary strategy in production)
    */
   readonly deploymentStrategy?: appconfig.RolloutStrategy;
+  /**
+   * Create the AppConfig application, environment and strategy. Without them (a LocalStack
+   * target, whose community tier has no AppConfig) configuration is SSM only: profiles are not
+   * created and the runtime reads every feature flag as off unless the caller gives a default.
+   * @default true
+   */
+  readonly appConfig?: boolean;
+}
+
+/** The platform's AppConfig parts (none on a LocalStack target). */
+export interface PlatformAppConfig {
+  readonly application: appconfig.Application;
+  readonly environment: appconfig.Environment;
+  readonly deploymentStrategy: appconfig.DeploymentStrategy;
 }
 
 /** One feature flag of an `AWS.AppConfig.FeatureFlags` profile. */
@@ -34,9 +48,8 @@ export interface FeatureFlag {
  * shared one, nothing else.
  */
 export class PlatformConfiguration extends Construct {
-  readonly application: appconfig.Application;
-  readonly environment: appconfig.Environment;
-  readonly deploymentStrategy: appconfig.DeploymentStrategy;
+  /** Application, environment and strategy; undefined when built with `appConfig: false`. */
+  readonly appConfig?: PlatformAppConfig;
   /** `/{platform}/{stage}` */
   readonly rootPath: string;
   private readonly profiles: appconfig.HostedConfiguration[] = [];
@@ -44,15 +57,16 @@ export class PlatformConfiguration extends Construct {
   constructor(scope: Construct, id: string, props: PlatformConfigurationProps) {
     super(scope, id);
     this.rootPath = `/${props.platformName}/${props.stage}`;
-    this.application = new appconfig.Application(this, 'Application', {
+    if (props.appConfig === false) return;
+    const application = new appconfig.Application(this, 'Application', {
       applicationName: props.platformName,
       description: `Configuration of the ${props.platformName} platform`,
     });
-    this.environment = new appconfig.Environment(this, 'Environment', {
-      application: this.application,
+    const environment = new appconfig.Environment(this, 'Environment', {
+      application,
       environmentName: props.stage,
     });
-    this.deploymentStrategy = new appconfig.DeploymentStrategy(this, 'DeploymentStrategy', {
+    const deploymentStrategy = new appconfig.DeploymentStrategy(this, 'DeploymentStrategy', {
       rolloutStrategy:
         props.deploymentStrategy ??
         appconfig.RolloutStrategy.linear({
@@ -61,6 +75,19 @@ export class PlatformConfiguration extends Construct {
           finalBakeTime: Duration.minutes(0),
         }),
     });
+    this.appConfig = { application, environment, deploymentStrategy };
+  }
+
+  get application(): appconfig.Application {
+    return this.requireAppConfig().application;
+  }
+
+  get environment(): appconfig.Environment {
+    return this.requireAppConfig().environment;
+  }
+
+  get deploymentStrategy(): appconfig.DeploymentStrategy {
+    return this.requireAppConfig().deploymentStrategy;
   }
 
   /** Where a service's own parameters live. */
@@ -91,8 +118,15 @@ export class PlatformConfiguration extends Construct {
     });
   }
 
-  /** A feature-flag profile (`AWS.AppConfig.FeatureFlags`), deployed to the stage's environment. */
-  addFeatureFlags(name: string, flags: Record<string, FeatureFlag>): appconfig.HostedConfiguration {
+  /**
+   * A feature-flag profile (`AWS.AppConfig.FeatureFlags`), deployed to the stage's environment.
+   * Without AppConfig nothing is created (undefined): the flags read as off, or as the caller's
+   * default.
+   */
+  addFeatureFlags(
+    name: string,
+    flags: Record<string, FeatureFlag>,
+  ): appconfig.HostedConfiguration | undefined {
     const document = {
       version: '1',
       flags: Object.fromEntries(
@@ -111,12 +145,15 @@ export class PlatformConfiguration extends Construct {
     });
   }
 
-  /** A free-form JSON profile, checked by a JSON-schema validator before any deployment. */
+  /**
+   * A free-form JSON profile, checked by a JSON-schema validator before any deployment. Without
+   * AppConfig nothing is created (undefined), and reading the profile fails with a ConfigError.
+   */
   addJsonProfile(
     name: string,
     content: unknown,
     schema: Record<string, unknown>,
-  ): appconfig.HostedConfiguration {
+  ): appconfig.HostedConfiguration | undefined {
     return this.addProfile(name, {
       content: appconfig.ConfigurationContent.fromInlineJson(JSON.stringify(content)),
       type: appconfig.ConfigurationType.FREEFORM,
@@ -124,7 +161,10 @@ export class PlatformConfiguration extends Construct {
     });
   }
 
-  /** Read access for one service: its own subtree, the shared one, and the AppConfig environment. */
+  /**
+   * Read access for one service: its own subtree, the shared one, and the AppConfig environment
+   * (when there is one).
+   */
   grantServiceRead(grantee: iam.IGrantable, serviceName: string): void {
     const stack = Stack.of(this);
     const parameterArns = [this.servicePath(serviceName), this.sharedPath].flatMap((path) => {
@@ -140,16 +180,6 @@ export class PlatformConfiguration extends Construct {
       actions: ['ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParametersByPath'],
       resourceArns: parameterArns,
     });
-    const profiles = stack.formatArn({
-      service: 'appconfig',
-      resource: 'application',
-      resourceName: `${this.application.applicationId}/environment/${this.environment.environmentId}/configuration/*`,
-    });
-    iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['appconfig:StartConfigurationSession', 'appconfig:GetLatestConfiguration'],
-      resourceArns: [profiles],
-    });
     const role = grantee.grantPrincipal as unknown as Construct;
     for (const arn of parameterArns.filter((candidate) => candidate.endsWith('/*'))) {
       acknowledgeWildcardResource(
@@ -158,6 +188,17 @@ export class PlatformConfiguration extends Construct {
         "Parameters under the service's own (or the shared) configuration path, which operators extend at run time.",
       );
     }
+    if (!this.appConfig) return;
+    const profiles = stack.formatArn({
+      service: 'appconfig',
+      resource: 'application',
+      resourceName: `${this.appConfig.application.applicationId}/environment/${this.appConfig.environment.environmentId}/configuration/*`,
+    });
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['appconfig:StartConfigurationSession', 'appconfig:GetLatestConfiguration'],
+      resourceArns: [profiles],
+    });
     acknowledgeWildcardResource(
       role,
       profiles,
@@ -170,27 +211,42 @@ export class PlatformConfiguration extends Construct {
     return {
       [CONFIG_ENV.servicePath]: this.servicePath(serviceName),
       [CONFIG_ENV.sharedPath]: this.sharedPath,
-      [CONFIG_ENV.application]: this.application.applicationId,
-      [CONFIG_ENV.environment]: this.environment.environmentId,
+      // Without AppConfig the reader is SSM only (both variables unset, as the runtime expects).
+      ...(this.appConfig
+        ? {
+            [CONFIG_ENV.application]: this.appConfig.application.applicationId,
+            [CONFIG_ENV.environment]: this.appConfig.environment.environmentId,
+          }
+        : {}),
     };
   }
 
   private addProfile(
     name: string,
     props: Pick<appconfig.HostedConfigurationProps, 'content' | 'type' | 'validators'>,
-  ): appconfig.HostedConfiguration {
+  ): appconfig.HostedConfiguration | undefined {
+    if (!this.appConfig) return undefined;
     const profile = new appconfig.HostedConfiguration(
       this,
       `Profile${name.replace(/[^A-Za-z0-9]/g, '')}`,
       {
-        application: this.application,
+        application: this.appConfig.application,
         name,
-        deploymentStrategy: this.deploymentStrategy,
-        deployTo: [this.environment],
+        deploymentStrategy: this.appConfig.deploymentStrategy,
+        deployTo: [this.appConfig.environment],
         ...props,
       },
     );
     this.profiles.push(profile);
     return profile;
+  }
+
+  private requireAppConfig(): PlatformAppConfig {
+    if (!this.appConfig) {
+      throw new Error(
+        `The configuration of ${this.rootPath} has no AppConfig (built with appConfig: false, e.g. for LocalStack)`,
+      );
+    }
+    return this.appConfig;
   }
 }

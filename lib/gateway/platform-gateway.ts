@@ -47,6 +47,11 @@ export interface PlatformGatewayProps {
    */
   readonly apiKeySourceType?: apigw.ApiKeySourceType;
   /**
+   * X-Ray tracing of the stage (off for LocalStack, whose community tier has no X-Ray).
+   * @default true
+   */
+  readonly tracing?: boolean;
+  /**
    * The realm named in `WWW-Authenticate` challenges.
    * @default - the REST API name
    */
@@ -79,7 +84,7 @@ export class PlatformGateway extends Construct {
       cloudWatchRoleRemovalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
       deployOptions: {
         stageName: props.stageName ?? 'prod',
-        tracingEnabled: true,
+        tracingEnabled: props.tracing ?? true,
         metricsEnabled: true,
         loggingLevel: apigw.MethodLoggingLevel.ERROR,
         dataTraceEnabled: false, // request bodies may carry secrets

@@ -28,7 +28,11 @@ export interface AdminApiProps {
   readonly gateway: PlatformGateway;
   readonly authorizationServer: AuthorizationServer;
   readonly resilience: ResilienceStore;
-  readonly registry: ServiceRegistry;
+  /**
+   * The Cloud Map registry the services view lists.
+   * @default - none (a LocalStack target): the services view has nothing to list
+   */
+  readonly registry?: ServiceRegistry;
 }
 
 /**
@@ -49,7 +53,9 @@ export class AdminApi extends Construct {
       description: `Admin API of ${props.platform.platformName}`,
       environment: {
         [SERVICE_ENV.resilienceTableName]: props.resilience.tableName,
-        [DISCOVERY_ENV.namespaceId]: props.registry.namespace.namespaceId,
+        ...(props.registry
+          ? { [DISCOVERY_ENV.namespaceId]: props.registry.namespace.namespaceId }
+          : {}),
       },
     });
     props.resilience.grantAdministration(this.function.function);
@@ -61,7 +67,7 @@ export class AdminApi extends Construct {
         conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['fault#*'] } },
       }),
     );
-    props.registry.grantRead(this.function.function);
+    props.registry?.grantRead(this.function.function);
     // The dead-letter routes: every consumer's queues, found by their registrations.
     props.platform.messaging.grantDeadLetterAdministration(this.function.function);
     this.function.function.addEnvironment(
@@ -99,12 +105,6 @@ export class AdminApi extends Construct {
     const stack = Stack.of(this);
     const fn = this.function.function;
     fn.addEnvironment(ADMIN_ENV.configRootPath, config.rootPath);
-    fn.addEnvironment(CONFIG_ENV.application, config.application.applicationId);
-    fn.addEnvironment(CONFIG_ENV.environment, config.environment.environmentId);
-    fn.addEnvironment(
-      ADMIN_ENV.deploymentStrategyId,
-      config.deploymentStrategy.deploymentStrategyId,
-    );
     const parameters = stack.formatArn({
       service: 'ssm',
       resource: 'parameter',
@@ -116,15 +116,29 @@ export class AdminApi extends Construct {
         resources: [parameters, `${parameters}/*`],
       }),
     );
+    acknowledgeWildcardResource(
+      this.function.role,
+      `${parameters}/*`,
+      "Lists the platform's configuration hierarchy, which operators extend at run time.",
+    );
+    // Without AppConfig (a LocalStack target) the view lists parameters only.
+    const appConfig = config.appConfig;
+    if (!appConfig) return;
+    fn.addEnvironment(CONFIG_ENV.application, appConfig.application.applicationId);
+    fn.addEnvironment(CONFIG_ENV.environment, appConfig.environment.environmentId);
+    fn.addEnvironment(
+      ADMIN_ENV.deploymentStrategyId,
+      appConfig.deploymentStrategy.deploymentStrategyId,
+    );
     const application = stack.formatArn({
       service: 'appconfig',
       resource: 'application',
-      resourceName: config.application.applicationId,
+      resourceName: appConfig.application.applicationId,
     });
     const strategy = stack.formatArn({
       service: 'appconfig',
       resource: 'deploymentstrategy',
-      resourceName: config.deploymentStrategy.deploymentStrategyId,
+      resourceName: appConfig.deploymentStrategy.deploymentStrategyId,
     });
     fn.addToRolePolicy(
       new iam.PolicyStatement({
@@ -137,11 +151,6 @@ export class AdminApi extends Construct {
         ],
         resources: [application, `${application}/*`, strategy],
       }),
-    );
-    acknowledgeWildcardResource(
-      this.function.role,
-      `${parameters}/*`,
-      "Lists the platform's configuration hierarchy, which operators extend at run time.",
     );
     acknowledgeWildcardResource(
       this.function.role,

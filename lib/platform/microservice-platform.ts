@@ -33,6 +33,7 @@ import {
   namespaceNameOf,
   publishPlatformAttributes,
 } from './platform-attributes';
+import { PlatformTarget, platformTargetOf } from './platform-target';
 
 export interface MicroservicePlatformProps {
   /**
@@ -45,6 +46,17 @@ export interface MicroservicePlatformProps {
    * @default 'prod'
    */
   readonly stage?: string;
+  /**
+   * Where the platform is deployed. On `PlatformTarget.LOCALSTACK` (LocalStack's community tier,
+   * `cdklocal deploy`) it leaves out what that tier cannot create: the Cloud Map registry and its
+   * health control loop, AppConfig (feature flags read as off unless the caller gives a default),
+   * X-Ray active tracing, the OpenSearch domain of central logs, and `Custom::*` resources (the
+   * signing-key bootstrap trigger; services deploy their routes with a plain deployment).
+   * Services then call each other by the function names published in SSM and read
+   * configuration from SSM only.
+   * @default - the context's `serverless-msa:target` (`-c serverless-msa:target=localstack`), else PlatformTarget.AWS
+   */
+  readonly target?: PlatformTarget;
   /**
    * Stage-wide steady request rate of the gateway, per second.
    * @default 100
@@ -106,7 +118,7 @@ export interface MicroservicePlatformProps {
   readonly configMaxAge?: Duration;
   /**
    * Central logs (OpenSearch), the alert topic's subscribers, the error alarm's threshold.
-   * @default - central logs in a domain of the platform's own, an alert topic nobody is subscribed to
+   * @default - central logs in a domain of the platform's own (none on LocalStack), an alert topic nobody is subscribed to
    */
   readonly observability?: PlatformObservabilityOptions;
 }
@@ -144,6 +156,7 @@ export class MicroservicePlatform extends Construct implements IMicroservicePlat
 
   readonly platformName: string;
   readonly stage: string;
+  readonly target: PlatformTarget;
   readonly gateway: PlatformGateway;
   readonly logRetention: logs.RetentionDays;
   readonly removalPolicy: RemovalPolicy;
@@ -156,8 +169,6 @@ export class MicroservicePlatform extends Construct implements IMicroservicePlat
   readonly authorizationServer?: AuthorizationServer;
   /** Central configuration: SSM hierarchy and AppConfig. */
   readonly configuration: PlatformConfiguration;
-  /** Service discovery (Cloud Map) and the health control loop. */
-  readonly registry: ServiceRegistry;
   /** Circuit state and injected faults, shared by every service. */
   readonly resilience: ResilienceStore;
   /** The event bus between services, its archive and schema registry. */
@@ -170,6 +181,7 @@ export class MicroservicePlatform extends Construct implements IMicroservicePlat
   readonly serviceEnvironment: Record<string, string>;
   /** Alert topic, central logs, the platform's dashboard. */
   readonly observability: PlatformObservability;
+  private readonly serviceRegistry?: ServiceRegistry;
 
   constructor(scope: Construct, id: string, props: MicroservicePlatformProps) {
     super(scope, id);
@@ -180,6 +192,13 @@ export class MicroservicePlatform extends Construct implements IMicroservicePlat
     }
     this.platformName = props.platformName;
     this.stage = props.stage ?? 'prod';
+    this.target = platformTargetOf(this, props.target);
+    const onAws = this.target === PlatformTarget.AWS;
+    if (!onAws && props.observability?.centralLogs) {
+      throw new Error(
+        'Central logs need an OpenSearch domain, which LocalStack cannot create: leave observability.centralLogs unset (or false) on a LocalStack target',
+      );
+    }
     this.logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
     this.removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     this.logLevel = props.logLevel ?? 'INFO';
@@ -187,6 +206,7 @@ export class MicroservicePlatform extends Construct implements IMicroservicePlat
     // First: every function built below (the platform's, and services') subscribes to its shipper.
     this.observability = new PlatformObservability(this, 'Observability', {
       ...props.observability,
+      ...(onAws ? {} : { centralLogs: false }),
       platform: this,
     });
     this.gateway = new PlatformGateway(this, 'Gateway', {
@@ -196,6 +216,7 @@ export class MicroservicePlatform extends Construct implements IMicroservicePlat
       throttlingBurstLimit: props.throttlingBurstLimit,
       accessLogRetention: this.logRetention,
       removalPolicy: this.removalPolicy,
+      tracing: onAws,
       // Per-client quotas: the authorizer names each client's usage-plan key.
       apiKeySourceType:
         props.authorization === false ? undefined : apigw.ApiKeySourceType.AUTHORIZER,
@@ -233,11 +254,14 @@ export class MicroservicePlatform extends Construct implements IMicroservicePlat
     this.configuration = new PlatformConfiguration(this, 'Config', {
       platformName: this.platformName,
       stage: this.stage,
+      appConfig: onAws,
     });
-    this.registry = new ServiceRegistry(this, 'Registry', {
-      platform: this,
-      probeInterval: props.healthProbeInterval,
-    });
+    if (onAws) {
+      this.serviceRegistry = new ServiceRegistry(this, 'Registry', {
+        platform: this,
+        probeInterval: props.healthProbeInterval,
+      });
+    }
     if (props.authorization !== false) {
       this.authorizationServer = new AuthorizationServer(this, 'Auth', {
         ...props.authorization,
@@ -249,7 +273,7 @@ export class MicroservicePlatform extends Construct implements IMicroservicePlat
         gateway: this.gateway,
         authorizationServer: this.authorizationServer,
         resilience: this.resilience,
-        registry: this.registry,
+        registry: this.serviceRegistry,
       });
       this.console = new OperatorConsole(this, 'Console', {
         platform: this,
@@ -276,6 +300,16 @@ export class MicroservicePlatform extends Construct implements IMicroservicePlat
     }
     this.observability.monitor(this, this.gateway.restApi);
     publishPlatformAttributes(this, this);
+  }
+
+  /** Service discovery (Cloud Map) and the health control loop; not on a LocalStack target. */
+  get registry(): ServiceRegistry {
+    if (!this.serviceRegistry) {
+      throw new Error(
+        `The ${this.platformName} platform targets LocalStack: it has no service registry (Cloud Map)`,
+      );
+    }
+    return this.serviceRegistry;
   }
 
   get logShipperArn(): string | undefined {
@@ -310,24 +344,24 @@ export class MicroservicePlatform extends Construct implements IMicroservicePlat
     return namespaceNameOf(this.platformName, this.stage);
   }
 
-  get namespaceId(): string {
-    return this.registry.namespace.namespaceId;
+  get namespaceId(): string | undefined {
+    return this.serviceRegistry?.namespace.namespaceId;
   }
 
-  get namespaceArn(): string {
-    return this.registry.namespace.namespaceArn;
+  get namespaceArn(): string | undefined {
+    return this.serviceRegistry?.namespace.namespaceArn;
   }
 
-  get appConfigApplicationId(): string {
-    return this.configuration.application.applicationId;
+  get appConfigApplicationId(): string | undefined {
+    return this.configuration.appConfig?.application.applicationId;
   }
 
-  get appConfigEnvironmentId(): string {
-    return this.configuration.environment.environmentId;
+  get appConfigEnvironmentId(): string | undefined {
+    return this.configuration.appConfig?.environment.environmentId;
   }
 
-  get controlLoopRoleArn(): string {
-    return this.registry.controlLoop.role.roleArn;
+  get controlLoopRoleArn(): string | undefined {
+    return this.serviceRegistry?.controlLoop.role.roleArn;
   }
 
   get restApi(): apigw.RestApi {

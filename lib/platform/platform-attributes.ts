@@ -8,6 +8,7 @@ import {
   routeScopesPath,
   serviceEnvironmentDefaults,
 } from '../../functions/runtime/contract';
+import { PlatformTarget, platformTargetOf } from './platform-target';
 
 // Defined by the contract (the runtime reads the same paths and namespace); exported from here too.
 export { metricsNamespaceOf, platformParameterRoot, routeScopesPath };
@@ -23,6 +24,8 @@ export interface IMicroservicePlatform extends IConstruct {
   readonly platformName: string;
   /** Deployment stage; also the REST API stage name. */
   readonly stage: string;
+  /** Where it is deployed: on LocalStack there is no Cloud Map, AppConfig or X-Ray. */
+  readonly target: PlatformTarget;
   /** The CloudWatch namespace every function's metrics go to. */
   readonly metricsNamespace: string;
   /** Retention of the log groups a service creates. */
@@ -40,15 +43,19 @@ export interface IMicroservicePlatform extends IConstruct {
   /** The circuit-breaker and fault table shared by every service. */
   readonly resilienceTableName: string;
   readonly resilienceTableArn: string;
-  /** The Cloud Map HTTP namespace services register in. */
+  /** The Cloud Map HTTP namespace services register in (its name, whatever the target). */
   readonly namespaceName: string;
-  readonly namespaceId: string;
-  readonly namespaceArn: string;
-  /** AppConfig application and environment (feature flags, JSON profiles). */
-  readonly appConfigApplicationId: string;
-  readonly appConfigEnvironmentId: string;
-  /** The health control loop's role, which must be allowed to invoke every service. */
-  readonly controlLoopRoleArn: string;
+  /** Undefined on LocalStack (no Cloud Map). */
+  readonly namespaceId?: string;
+  readonly namespaceArn?: string;
+  /** AppConfig application and environment (feature flags, JSON profiles); undefined on LocalStack. */
+  readonly appConfigApplicationId?: string;
+  readonly appConfigEnvironmentId?: string;
+  /**
+   * The health control loop's role, which must be allowed to invoke every service; undefined on
+   * LocalStack (no registry to probe).
+   */
+  readonly controlLoopRoleArn?: string;
   /** Environment every service function gets (breaker settings, config cache). */
   readonly serviceEnvironment: Record<string, string>;
   /**
@@ -73,11 +80,19 @@ export interface MicroservicePlatformAttributes {
   readonly authorizerId?: string;
   readonly resilienceTableName: string;
   readonly resilienceTableArn: string;
-  readonly namespaceId: string;
-  readonly namespaceArn: string;
-  readonly appConfigApplicationId: string;
-  readonly appConfigEnvironmentId: string;
-  readonly controlLoopRoleArn: string;
+  /**
+   * Where the platform is deployed.
+   * @default - the context's `serverless-msa:target`, else PlatformTarget.AWS
+   */
+  readonly target?: PlatformTarget;
+  /** Cloud Map namespace; required on AWS, not used on LocalStack. */
+  readonly namespaceId?: string;
+  readonly namespaceArn?: string;
+  /** AppConfig application and environment; required on AWS, not used on LocalStack. */
+  readonly appConfigApplicationId?: string;
+  readonly appConfigEnvironmentId?: string;
+  /** The health control loop's role; required on AWS, not used on LocalStack. */
+  readonly controlLoopRoleArn?: string;
   /**
    * Environment every service function gets.
    * @default - none (the runtime's defaults)
@@ -118,6 +133,12 @@ export interface MicroservicePlatformLookupOptions {
    */
   readonly stage?: string;
   /**
+   * Where the platform was deployed: on LocalStack it published no Cloud Map, AppConfig or
+   * control-loop attributes, and central logs are off unless `centralLogs` says otherwise.
+   * @default - the context's `serverless-msa:target`, else PlatformTarget.AWS
+   */
+  readonly target?: PlatformTarget;
+  /**
    * Whether the platform was built with an authorization server (`authorization` not `false`):
    * then protected routes use its authorizer.
    * @default true
@@ -141,7 +162,7 @@ export interface MicroservicePlatformLookupOptions {
   /**
    * Whether the platform keeps central logs (built without `centralLogs: false`): then the
    * service's log groups subscribe to its log shipper.
-   * @default true
+   * @default - true on AWS, false on LocalStack
    */
   readonly centralLogs?: boolean;
 }
@@ -220,6 +241,7 @@ export function publishPlatformAttributes(scope: Construct, platform: IMicroserv
 class ImportedMicroservicePlatform extends Construct implements IMicroservicePlatform {
   readonly platformName: string;
   readonly stage: string;
+  readonly target: PlatformTarget;
   readonly metricsNamespace: string;
   readonly logRetention: logs.RetentionDays;
   readonly removalPolicy: RemovalPolicy;
@@ -230,11 +252,11 @@ class ImportedMicroservicePlatform extends Construct implements IMicroservicePla
   readonly resilienceTableName: string;
   readonly resilienceTableArn: string;
   readonly namespaceName: string;
-  readonly namespaceId: string;
-  readonly namespaceArn: string;
-  readonly appConfigApplicationId: string;
-  readonly appConfigEnvironmentId: string;
-  readonly controlLoopRoleArn: string;
+  readonly namespaceId?: string;
+  readonly namespaceArn?: string;
+  readonly appConfigApplicationId?: string;
+  readonly appConfigEnvironmentId?: string;
+  readonly controlLoopRoleArn?: string;
   readonly serviceEnvironment: Record<string, string>;
   readonly logShipperArn?: string;
   readonly alertTopicArn?: string;
@@ -243,6 +265,15 @@ class ImportedMicroservicePlatform extends Construct implements IMicroservicePla
     super(scope, id);
     this.platformName = attributes.platformName;
     this.stage = attributes.stage;
+    this.target = platformTargetOf(this, attributes.target);
+    if (this.target === PlatformTarget.AWS) {
+      const missing = AWS_ONLY_ATTRIBUTES.filter((name) => attributes[name] === undefined);
+      if (missing.length) {
+        throw new Error(
+          `A platform on AWS needs ${missing.join(', ')} (only a LocalStack target has none)`,
+        );
+      }
+    }
     this.metricsNamespace = metricsNamespaceOf(attributes.platformName);
     this.logRetention = attributes.logRetention ?? logs.RetentionDays.ONE_MONTH;
     this.removalPolicy = attributes.removalPolicy ?? RemovalPolicy.RETAIN;
@@ -264,6 +295,15 @@ class ImportedMicroservicePlatform extends Construct implements IMicroservicePla
   }
 }
 
+/** What a platform has on AWS and not on LocalStack. */
+const AWS_ONLY_ATTRIBUTES = [
+  'namespaceId',
+  'namespaceArn',
+  'appConfigApplicationId',
+  'appConfigEnvironmentId',
+  'controlLoopRoleArn',
+] as const satisfies readonly (keyof MicroservicePlatformAttributes)[];
+
 export function importPlatform(
   scope: Construct,
   id: string,
@@ -281,6 +321,7 @@ export function importPlatform(
 class LookedUpMicroservicePlatform extends Construct implements IMicroservicePlatform {
   readonly platformName: string;
   readonly stage: string;
+  readonly target: PlatformTarget;
   readonly metricsNamespace: string;
   readonly logRetention: logs.RetentionDays;
   readonly removalPolicy: RemovalPolicy;
@@ -294,6 +335,7 @@ class LookedUpMicroservicePlatform extends Construct implements IMicroservicePla
     super(scope, id);
     this.platformName = options.platformName;
     this.stage = options.stage ?? 'prod';
+    this.target = platformTargetOf(this, options.target);
     this.metricsNamespace = metricsNamespaceOf(options.platformName);
     this.logRetention = options.logRetention ?? logs.RetentionDays.ONE_MONTH;
     this.removalPolicy = options.removalPolicy ?? RemovalPolicy.RETAIN;
@@ -301,7 +343,7 @@ class LookedUpMicroservicePlatform extends Construct implements IMicroservicePla
     this.namespaceName = namespaceNameOf(options.platformName, this.stage);
     this.root = platformParameterRoot(options.platformName, this.stage);
     this.authorization = options.authorization ?? true;
-    this.centralLogs = options.centralLogs ?? true;
+    this.centralLogs = options.centralLogs ?? this.target === PlatformTarget.AWS;
   }
 
   get logShipperArn(): string | undefined {
@@ -332,24 +374,24 @@ class LookedUpMicroservicePlatform extends Construct implements IMicroservicePla
     return this.read(PUBLISHED.resilienceTableArn);
   }
 
-  get namespaceId(): string {
-    return this.read(PUBLISHED.namespaceId);
+  get namespaceId(): string | undefined {
+    return this.onAws ? this.read(PUBLISHED.namespaceId) : undefined;
   }
 
-  get namespaceArn(): string {
-    return this.read(PUBLISHED.namespaceArn);
+  get namespaceArn(): string | undefined {
+    return this.onAws ? this.read(PUBLISHED.namespaceArn) : undefined;
   }
 
-  get appConfigApplicationId(): string {
-    return this.read(PUBLISHED.appConfigApplicationId);
+  get appConfigApplicationId(): string | undefined {
+    return this.onAws ? this.read(PUBLISHED.appConfigApplicationId) : undefined;
   }
 
-  get appConfigEnvironmentId(): string {
-    return this.read(PUBLISHED.appConfigEnvironmentId);
+  get appConfigEnvironmentId(): string | undefined {
+    return this.onAws ? this.read(PUBLISHED.appConfigEnvironmentId) : undefined;
   }
 
-  get controlLoopRoleArn(): string {
-    return this.read(PUBLISHED.controlLoopRoleArn);
+  get controlLoopRoleArn(): string | undefined {
+    return this.onAws ? this.read(PUBLISHED.controlLoopRoleArn) : undefined;
   }
 
   get serviceEnvironment(): Record<string, string> {
@@ -359,6 +401,11 @@ class LookedUpMicroservicePlatform extends Construct implements IMicroservicePla
         this.read(`service-environment/${variable}`),
       ]),
     );
+  }
+
+  /** Cloud Map, AppConfig and the control loop exist (and were published) on AWS only. */
+  private get onAws(): boolean {
+    return this.target === PlatformTarget.AWS;
   }
 
   /** One CloudFormation parameter per name and stack, created on first use only. */

@@ -21,6 +21,7 @@ import { routeAlarmsToTopic } from '../observability/alert-topic';
 import { ObservabilityDashboard } from '../observability/observability-dashboard';
 import { acknowledgeWildcardResource } from './nag-findings';
 import { PlatformFunction } from './platform-function';
+import { PlatformTarget } from '../platform/platform-target';
 import { createPlatformTable } from './platform-table';
 import { EventPublication, type PublishedEvent } from '../messaging/event-publication';
 import {
@@ -357,10 +358,13 @@ export class Microservice extends MicroserviceBase {
   readonly table: dynamodb.Table;
   readonly logGroup: logs.LogGroup;
   readonly platform: IMicroservicePlatform;
-  /** The service's Cloud Map service (one instance per deployed version). */
-  readonly discoveryService: servicediscovery.Service;
-  /** Fires when the service has no healthy instance. */
-  readonly noHealthyInstanceAlarm: cloudwatch.Alarm;
+  /**
+   * The service's Cloud Map service (one instance per deployed version); undefined on a
+   * LocalStack target, where callers use the function name its stack published.
+   */
+  readonly discoveryService?: servicediscovery.Service;
+  /** Fires when the service has no healthy instance; undefined on LocalStack (no control loop). */
+  readonly noHealthyInstanceAlarm?: cloudwatch.Alarm;
   /**
    * The service's own dashboard (`{platform}-{stage}-{service}`) with its alarms, all sent to
    * the platform's alert topic; undefined when the platform has no alert topic.
@@ -405,11 +409,19 @@ export class Microservice extends MicroserviceBase {
         [SERVICE_ENV.version]: this.version,
         [SERVICE_ENV.tableName]: this.table.tableName,
         [SERVICE_ENV.resilienceTableName]: platform.resilienceTableName,
-        [DISCOVERY_ENV.namespace]: platform.namespaceName,
+        // Without Cloud Map or AppConfig (LocalStack) the runtime calls by function name and
+        // reads configuration from SSM only: the variables stay unset.
+        ...(platform.target === PlatformTarget.AWS
+          ? { [DISCOVERY_ENV.namespace]: platform.namespaceName }
+          : {}),
         [CONFIG_ENV.servicePath]: `${configPath}/${props.serviceName}`,
         [CONFIG_ENV.sharedPath]: `${configPath}/shared`,
-        [CONFIG_ENV.application]: platform.appConfigApplicationId,
-        [CONFIG_ENV.environment]: platform.appConfigEnvironmentId,
+        ...(platform.appConfigApplicationId && platform.appConfigEnvironmentId
+          ? {
+              [CONFIG_ENV.application]: platform.appConfigApplicationId,
+              [CONFIG_ENV.environment]: platform.appConfigEnvironmentId,
+            }
+          : {}),
         ...platform.serviceEnvironment,
         ...props.environment,
       },
@@ -426,9 +438,11 @@ export class Microservice extends MicroserviceBase {
         stringValue: value,
       });
     }
-    ({ service: this.discoveryService, alarm: this.noHealthyInstanceAlarm } = this.register(
-      props.weight,
-    ));
+    if (platform.target === PlatformTarget.AWS) {
+      ({ service: this.discoveryService, alarm: this.noHealthyInstanceAlarm } = this.register(
+        props.weight,
+      ));
+    }
     this.publish();
 
     this.api = new ServiceApi(this, 'Api', {
@@ -503,12 +517,14 @@ export class Microservice extends MicroserviceBase {
   addServiceDependency(target: IMicroservice): iam.Grant {
     const grant = target.grantInvoke(this.function);
     this.dashboard?.monitorCircuit(this.serviceName, target.serviceName);
-    iam.Grant.addToPrincipal({
-      grantee: this.function,
-      actions: ['servicediscovery:DiscoverInstances'],
-      // DiscoverInstances has no resource-level permissions.
-      resourceArns: ['*'],
-    });
+    if (this.platform.target === PlatformTarget.AWS) {
+      iam.Grant.addToPrincipal({
+        grantee: this.function,
+        actions: ['servicediscovery:DiscoverInstances'],
+        // DiscoverInstances has no resource-level permissions.
+        resourceArns: ['*'],
+      });
+    }
     acknowledgeWildcardResource(
       this.role,
       `${target.functionArn}:*`,
@@ -600,16 +616,6 @@ export class Microservice extends MicroserviceBase {
       actions: ['ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParametersByPath'],
       resourceArns: parameterArns,
     });
-    const profiles = stack.formatArn({
-      service: 'appconfig',
-      resource: 'application',
-      resourceName: `${this.platform.appConfigApplicationId}/environment/${this.platform.appConfigEnvironmentId}/configuration/*`,
-    });
-    iam.Grant.addToPrincipal({
-      grantee: this.function,
-      actions: ['appconfig:StartConfigurationSession', 'appconfig:GetLatestConfiguration'],
-      resourceArns: [profiles],
-    });
     for (const arn of parameterArns.filter((candidate) => candidate.endsWith('/*'))) {
       acknowledgeWildcardResource(
         this.role,
@@ -617,6 +623,18 @@ export class Microservice extends MicroserviceBase {
         "Parameters under the service's own (or the shared) configuration path, which operators extend at run time.",
       );
     }
+    const { appConfigApplicationId, appConfigEnvironmentId } = this.platform;
+    if (!appConfigApplicationId || !appConfigEnvironmentId) return;
+    const profiles = stack.formatArn({
+      service: 'appconfig',
+      resource: 'application',
+      resourceName: `${appConfigApplicationId}/environment/${appConfigEnvironmentId}/configuration/*`,
+    });
+    iam.Grant.addToPrincipal({
+      grantee: this.function,
+      actions: ['appconfig:StartConfigurationSession', 'appconfig:GetLatestConfiguration'],
+      resourceArns: [profiles],
+    });
     acknowledgeWildcardResource(
       this.role,
       profiles,
@@ -633,17 +651,23 @@ export class Microservice extends MicroserviceBase {
     service: servicediscovery.Service;
     alarm: cloudwatch.Alarm;
   } {
+    const { namespaceId, controlLoopRoleArn } = this.platform;
+    if (!namespaceId || !controlLoopRoleArn) {
+      throw new Error(
+        `${this.serviceName}: the platform has no Cloud Map namespace or control loop, which a platform on AWS has`,
+      );
+    }
     const namespace = servicediscovery.HttpNamespace.fromHttpNamespaceAttributes(
       this,
       'Namespace',
       {
         namespaceName: this.platform.namespaceName,
-        namespaceId: this.platform.namespaceId,
+        namespaceId,
         // Built from the ID (Cloud Map's ARN format) rather than read: nothing here uses it.
         namespaceArn: Stack.of(this).formatArn({
           service: 'servicediscovery',
           resource: 'namespace',
-          resourceName: this.platform.namespaceId,
+          resourceName: namespaceId,
         }),
       },
     );
@@ -665,7 +689,7 @@ export class Microservice extends MicroserviceBase {
     });
     // A resource policy on this service's function, so the platform's role policy never changes.
     this.function.addPermission('HealthProbe', {
-      principal: new iam.ArnPrincipal(this.platform.controlLoopRoleArn),
+      principal: new iam.ArnPrincipal(controlLoopRoleArn),
       action: 'lambda:InvokeFunction',
     });
     const alarm = new cloudwatch.Alarm(this, 'NoHealthyInstance', {

@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import { PLATFORM_ENV } from '../../functions/runtime/contract';
 import { FunctionLogs } from '../observability/function-logs';
 import type { IMicroservicePlatform } from '../platform/platform-attributes';
+import { PlatformTarget } from '../platform/platform-target';
 import {
   BUNDLING,
   PLATFORM_BUNDLE_HANDLER,
@@ -62,7 +63,7 @@ export interface PlatformFunctionProps {
 /**
  * A function as every part of the platform runs one: Node.js 22 on arm64, minified (the
  * platform's own functions pre-built in the package, a service's bundled by esbuild at synth),
- * active tracing, the Powertools environment, its own log group with the
+ * active tracing (none on LocalStack), the Powertools environment, its own log group with the
  * platform's retention, and a role that may write to that log group and nothing else until
  * someone grants it more.
  */
@@ -98,13 +99,15 @@ export class PlatformFunction extends Construct {
     if ((props.entry === undefined) === (props.bundle === undefined)) {
       throw new Error(`PlatformFunction ${id} needs exactly one of 'entry' and 'bundle'`);
     }
+    const onAws = platform.target === PlatformTarget.AWS;
     // Everything but the code: the same for a pre-built bundle and a service entry.
     const settings = {
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,
       timeout: props.timeout ?? Duration.seconds(10),
-      tracing: lambda.Tracing.ACTIVE,
+      // LocalStack's community tier has no X-Ray: no tracing config, and the Tracer is off there.
+      tracing: onAws ? lambda.Tracing.ACTIVE : undefined,
       role: this.role,
       logGroup: this.logGroup,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
@@ -116,6 +119,7 @@ export class PlatformFunction extends Construct {
         [PLATFORM_ENV.powertoolsMetricsNamespace]: platform.metricsNamespace,
         [PLATFORM_ENV.powertoolsLogLevel]: platform.logLevel,
         NODE_OPTIONS: '--enable-source-maps',
+        ...(onAws ? {} : { [PLATFORM_ENV.powertoolsTraceDisabled]: 'true' }),
         ...props.environment,
       },
     } satisfies lambda.FunctionOptions & { runtime: lambda.Runtime };

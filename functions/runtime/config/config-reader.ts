@@ -22,7 +22,8 @@ export interface ConfigReaderOptions {
   readonly sharedPath: string;
   /**
    * The AppConfig application (one per platform) and environment (one per stage) that
-   * `appConfig()` and `featureFlag()` read; without it they throw a `ConfigError`.
+   * `appConfig()` and `featureFlag()` read; without it `appConfig()` throws a `ConfigError` and
+   * `featureFlag()` answers the caller's default, or off.
    */
   readonly appConfig?: { readonly application: string; readonly environment: string };
   /**
@@ -203,13 +204,16 @@ export class ConfigReader {
 
   /**
    * Whether a flag of an `AWS.AppConfig.FeatureFlags` profile is enabled. A flag the document
-   * does not have is an error (a typo should be loud) unless the caller gives a default.
+   * does not have is an error (a typo should be loud) unless the caller gives a default. Without
+   * AppConfig (a platform on LocalStack) there is no document: every flag is the caller's
+   * default, or off.
    */
   async featureFlag(
     profile: string,
     flag: string,
     options: { readonly default?: boolean } = {},
   ): Promise<boolean> {
+    if (!this.options.appConfig) return options.default ?? false;
     const flags = await this.featureFlags(profile);
     const entry = Object.hasOwn(flags, flag) ? flags[flag] : undefined;
     if (entry) return entry.enabled;

@@ -12,6 +12,8 @@ export const PLATFORM_ENV = {
   powertoolsServiceName: 'POWERTOOLS_SERVICE_NAME',
   powertoolsMetricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
   powertoolsLogLevel: 'POWERTOOLS_LOG_LEVEL',
+  /** `true` where there is no X-Ray (a LocalStack target): the Tracer records nothing. */
+  powertoolsTraceDisabled: 'POWERTOOLS_TRACE_DISABLED',
 } as const;
 
 /** A service function (the `Microservice` construct). */
@@ -31,13 +33,20 @@ export const SERVICE_ENV = {
  */
 export const SERVICE_TABLE_TTL_ATTRIBUTE = 'expiresAt';
 
-/** Service discovery (Cloud Map): services, the health control loop, the admin API. */
+/**
+ * Service discovery (Cloud Map): services, the health control loop, the admin API. Unset on a
+ * LocalStack target (no Cloud Map): services then call each other by the function names their
+ * dependencies set (`serviceFunctionEnvironmentName`).
+ */
 export const DISCOVERY_ENV = {
   namespace: 'SERVICE_DISCOVERY_NAMESPACE',
   namespaceId: 'SERVICE_DISCOVERY_NAMESPACE_ID',
 } as const;
 
-/** Central configuration: the SSM hierarchy and AppConfig. */
+/**
+ * Central configuration: the SSM hierarchy and AppConfig. The AppConfig pair is unset on a
+ * LocalStack target: configuration is SSM only and feature flags read as off (or the default).
+ */
 export const CONFIG_ENV = {
   servicePath: 'CONFIG_SERVICE_PATH',
   sharedPath: 'CONFIG_SHARED_PATH',

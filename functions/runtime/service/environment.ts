@@ -52,8 +52,11 @@ export interface ServiceEnvironment {
   readonly tableName: string;
   /** Circuit state and injected faults, shared by the platform. */
   readonly resilienceTableName: string;
-  /** The platform's Cloud Map namespace. */
-  readonly discoveryNamespace: string;
+  /**
+   * The platform's Cloud Map namespace; undefined on a LocalStack target (no Cloud Map), where
+   * calls go to the function names the service's dependencies set.
+   */
+  readonly discoveryNamespace?: string;
 }
 
 /** Set by the `Microservice` construct on every service function, whatever the service. */
@@ -61,7 +64,6 @@ export const REQUIRED_SERVICE_VARIABLES = [
   SERVICE_ENV.serviceName,
   SERVICE_ENV.tableName,
   SERVICE_ENV.resilienceTableName,
-  DISCOVERY_ENV.namespace,
   CONFIG_ENV.servicePath,
   CONFIG_ENV.sharedPath,
 ] as const;
@@ -79,6 +81,6 @@ export function readServiceEnvironment(env: Environment): ServiceEnvironment {
     version: env[SERVICE_ENV.version]?.trim() || 'unknown',
     tableName: values[SERVICE_ENV.tableName],
     resilienceTableName: values[SERVICE_ENV.resilienceTableName],
-    discoveryNamespace: values[DISCOVERY_ENV.namespace],
+    discoveryNamespace: env[DISCOVERY_ENV.namespace]?.trim() || undefined,
   };
 }
