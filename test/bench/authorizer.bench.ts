@@ -210,6 +210,7 @@ export async function run(): Promise<string[]> {
             sub,
             clientId: String(payload.client_id ?? sub),
             scopes: String(payload.scope ?? '').split(' '),
+            ungrantedScopes: [],
             exp: Number(payload.exp),
             own: true,
           };

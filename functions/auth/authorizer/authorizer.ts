@@ -6,7 +6,7 @@ import {
   type RouteScopeRule,
 } from '../../runtime/auth/route-scopes';
 import { findHeader } from '../../runtime/observability/correlation';
-import type { Powertools } from '../../runtime/observability/powertools';
+import type { LogAndMetrics } from '../../runtime/observability/log-and-metrics';
 import type { AuthorizerSettings } from './config';
 import { buildPolicy, type AuthorizerResult } from './policy';
 import { StaticRouteScopeSource, type RouteScopeSource } from './route-scope-source';
@@ -21,7 +21,7 @@ export interface AuthorizerDeps {
   /** Where the rules are read at run time (SSM, below the platform's route-scopes path). */
   readonly routeScopes?: RouteScopeSource;
   readonly usageKeys?: UsageKeyResolver;
-  readonly powertools: Powertools;
+  readonly powertools: LogAndMetrics;
 }
 
 /** `Bearer <token>`; the scheme is case-insensitive (RFC 7235 §2.1), exactly one space-run. */
@@ -59,6 +59,13 @@ export function createAuthorizer(deps: AuthorizerDeps) {
         rules = await routeScopes.rulesAfterMiss();
         rule = findRouteRule(rules, event.httpMethod, event.resource);
       }
+      if (verified.ungrantedScopes.length > 0)
+        logger.warn('Scopes the issuer may not grant here were not granted', {
+          issuer: verified.issuer,
+          client_id: verified.clientId,
+          // Names from a verified token of a trusted issuer; a few, cut short, suffice.
+          ungrantedScopes: verified.ungrantedScopes.slice(0, 10).map((s) => s.slice(0, 64)),
+        });
       const granted = new Set(verified.scopes);
       const allowed = rule !== undefined && ruleSatisfiedBy(rule, granted);
       if (!rule)

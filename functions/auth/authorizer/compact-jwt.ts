@@ -241,3 +241,28 @@ export function checkClaims(jwt: CompactJwt, rules: ClaimRules): void {
   const exp = numericDate(payload, 'exp');
   if (exp !== undefined && exp <= now - tolerance) throw new JwtCheckFailed('ERR_JWT_EXPIRED:exp');
 }
+
+export interface LifetimeRules {
+  /** When set, `exp − iat` may not exceed it (plus the tolerance), and `iat` is required. */
+  readonly maxLifetimeSeconds?: number;
+  readonly clockToleranceSeconds: number;
+  readonly now: Date;
+}
+
+/**
+ * Beyond jose's checks (which judge `iat` only with `maxTokenAge`): `iat` not in the future
+ * beyond the tolerance and, for the platform's own tokens, a lifetime no longer than the
+ * platform's. A signer's `exp` alone could otherwise keep a token (and its cache entry) for years.
+ */
+export function checkLifetime(payload: Record<string, unknown>, rules: LifetimeRules): void {
+  const now = Math.floor(rules.now.getTime() / 1000);
+  const tolerance = rules.clockToleranceSeconds;
+  const iat = numericDate(payload, 'iat');
+  if (iat !== undefined && iat > now + tolerance)
+    throw new JwtCheckFailed('ERR_JWT_CLAIM_VALIDATION_FAILED:iat');
+  if (rules.maxLifetimeSeconds === undefined) return;
+  if (iat === undefined) throw new JwtCheckFailed('ERR_JWT_CLAIM_VALIDATION_FAILED:iat');
+  const exp = numericDate(payload, 'exp');
+  if (exp === undefined || exp - iat > rules.maxLifetimeSeconds + tolerance)
+    throw new JwtCheckFailed('ERR_JWT_CLAIM_VALIDATION_FAILED:exp');
+}

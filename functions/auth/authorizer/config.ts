@@ -25,6 +25,10 @@ export const VERIFY_ALGORITHMS = [
  *   Auth0; `scp` — string or array — for Okta / Entra ID).
  * - `requireTyp`: demand `typ: at+jwt` (RFC 9068). True for the own issuer; off by default for
  *   external issuers, most of which (Cognito, Keycloak) do not set it.
+ * - `allowedScopes`: the scopes this issuer may grant here. A scope its token carries outside the
+ *   list is not granted (routes needing it answer 403); default none, so an issuer grants nothing
+ *   until its scopes are listed. `platform/admin` only ever comes from an issuer that lists it.
+ * External tokens must also look like access tokens (see issuer-policy.ts): ID tokens are refused.
  */
 export const IssuerConfigSchema = z
   .object({
@@ -36,6 +40,10 @@ export const IssuerConfigSchema = z
     requireTyp: z.boolean().default(false),
     algorithms: z.array(z.enum(VERIFY_ALGORITHMS)).min(1).optional(),
     requiredClaims: z.record(z.string(), z.string()).optional(),
+    // RFC 6749 §3.3 scope-token characters.
+    allowedScopes: z
+      .array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'a scope token'))
+      .default([]),
   })
   .refine((value) => value.audience !== undefined || value.clientIds !== undefined, {
     message: 'set audience or clientIds',
@@ -53,7 +61,14 @@ export interface AuthorizerSettings {
   readonly maxTokenLength: number;
   readonly jwksCooldownMs: number;
   readonly jwksCacheMaxAgeMs: number;
+  /** How long past `jwksCacheMaxAgeMs` the last good key set serves while its refresh fails. */
+  readonly jwksMaxStaleMs: number;
   readonly verifiedCacheMaxEntries: number;
+  /**
+   * The platform's access-token lifetime: its own tokens may not live longer (`exp − iat`, plus
+   * the clock tolerance), and no verified token of any issuer stays cached longer.
+   */
+  readonly accessTokenTtlSeconds: number;
 }
 
 export function ownIssuerConfig(settings: AuthorizerSettings, issuer: string): IssuerConfig {
@@ -63,6 +78,8 @@ export function ownIssuerConfig(settings: AuthorizerSettings, issuer: string): I
     audience: settings.ownAudience ?? issuer,
     scopeClaim: 'scope',
     requireTyp: true,
+    // Unused for the own issuer: its scopes are the token service's to grant.
+    allowedScopes: [],
   };
 }
 
@@ -89,6 +106,9 @@ export function authorizerSettingsFromEnv(
     maxTokenLength: int(env.MAX_TOKEN_LENGTH, 8192),
     jwksCooldownMs: int(env.JWKS_COOLDOWN_SECONDS, 30) * 1000,
     jwksCacheMaxAgeMs: int(env.JWKS_CACHE_MAX_AGE_SECONDS, 600) * 1000,
+    jwksMaxStaleMs: int(env.JWKS_MAX_STALE_SECONDS, 3600) * 1000,
     verifiedCacheMaxEntries: int(env.VERIFIED_TOKEN_CACHE_ENTRIES, 5000),
+    // The token service's default too.
+    accessTokenTtlSeconds: int(env.ACCESS_TOKEN_TTL_SECONDS, 900) || 900,
   };
 }

@@ -1,16 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import {
-  createRemoteJWKSet,
-  customFetch,
-  errors,
-  jwtVerify,
-  type JWTPayload,
-  type JWTVerifyGetKey,
-} from 'jose';
+import { errors, jwtVerify, type JWTPayload } from 'jose';
 import {
   checkAlgorithm,
   checkClaims,
+  checkLifetime,
   checkSignature,
   decodeCompactJwt,
   JwtCheckFailed,
@@ -19,6 +13,8 @@ import {
   type CompactJwt,
 } from './compact-jwt';
 import { ownIssuerConfig, type AuthorizerSettings, type IssuerConfig } from './config';
+import { checkAccessTokenUse, grantableScopes, NotAnAccessToken } from './issuer-policy';
+import { KeySetUnavailable, RemoteKeySet } from './key-set';
 
 /** What a verified access token tells the authorizer. */
 export interface VerifiedToken {
@@ -26,6 +22,8 @@ export interface VerifiedToken {
   readonly sub: string;
   readonly clientId: string;
   readonly scopes: string[];
+  /** Scopes the token carries that its (external) issuer may not grant here: not granted. */
+  readonly ungrantedScopes: readonly string[];
   /** Seconds since the epoch. */
   readonly exp: number;
   /** True for the platform's own issuer. */
@@ -51,25 +49,30 @@ export class KeySourceUnavailable extends Error {
 export interface VerifierDeps {
   readonly settings: AuthorizerSettings;
   readonly clock?: () => Date;
-  /** For tests: the fetch jose's remote JWKS uses. */
+  /** For tests: the fetch the JWKS downloads use. */
   readonly fetch?: typeof fetch;
-  /** For tests and local runs: a key source per JWKS URI instead of fetching it. */
-  readonly keySourceFor?: (jwksUri: string) => JWTVerifyGetKey;
+  /** For tests: the randomness of the JWKS retry jitter. */
+  readonly random?: () => number;
 }
 
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 /**
- * One issuer's keys: jose's key selection, and the KeyObjects it chose, by alg and kid. A
- * remembered key serves while jose's key set is fresh and no JWKS fetch has started or ended
- * since it was chosen (`generation`), so a refetched set (a key retired, a key added) is
- * always asked again.
+ * One issuer's keys: the JWKS (key-set.ts), and the KeyObjects chosen from it, by alg and kid. A
+ * remembered key serves while the set is fresh and has not been fetched again since it was chosen
+ * (`version`), so a refetched set (a key removed, a key added) is always asked again.
  */
 interface KeySource {
-  readonly select: JWTVerifyGetKey;
-  readonly fresh: () => boolean;
-  generation: number;
-  readonly chosen: Map<string, { readonly generation: number; readonly key: KeyObject }>;
+  readonly keys: RemoteKeySet;
+  readonly chosen: Map<string, { readonly version: number; readonly key: KeyObject }>;
+}
+
+interface CacheEntry {
+  readonly token: VerifiedToken;
+  readonly validUntilMs: number;
+  readonly source: KeySource;
+  /** The signing key's kid: the entry goes when a fetched key set no longer holds it. */
+  readonly kid: string | undefined;
 }
 
 /**
@@ -78,57 +81,69 @@ interface KeySource {
  * - the issuer picked from the (unverified) `iss` among configured ones only, then everything
  *   verified against that issuer's settings: signature with an `alg` allow-list (never `none`, never
  *   HMAC: the key set holds only asymmetric public keys), `iss`, `aud` or `client_id`, `exp`
- *   required, `nbf`/`iat`, `typ` where required, with a small clock tolerance;
- * - keys from each issuer's JWKS through jose's remote key set: cached `cacheMaxAge`, and an unknown
- *   `kid` triggers at most one refetch per `cooldownDuration` however many arrive (concurrent
- *   refetches share one request);
- * - verified results cached by SHA-256 of the token, never beyond the token's `exp`.
+ *   required, `nbf`/`iat` (`iat` never in the future), `typ` where required, with a small clock
+ *   tolerance;
+ * - the platform's own tokens also need `iat`, `jti` and `client_id`, and may live no longer than
+ *   the platform's access-token lifetime (`exp − iat`): a key that leaked cannot mint a token
+ *   that outlives the key's removal by more than that;
+ * - external issuers' tokens must be access tokens, and are granted only the scopes their issuer
+ *   may grant here (issuer-policy.ts);
+ * - keys from each issuer's JWKS (key-set.ts): fresh `jwksCacheMaxAgeMs`, an unknown `kid` fetches
+ *   again at most once per `jwksCooldownMs`, a failed fetch keeps the last good set serving up to
+ *   `jwksMaxStaleMs` longer and is retried with back-off;
+ * - verified results cached by SHA-256 of the token, never beyond the token's `exp` nor the
+ *   platform's token lifetime; an entry serves only while its issuer's key set is fresh (a stale
+ *   set is fetched again first) and goes as soon as a fetched set no longer holds its `kid`. So a
+ *   removed key's tokens stop passing within the JWKS cache age, cached or not.
  */
 export function createTokenVerifier(deps: VerifierDeps) {
   const { settings } = deps;
   const clock = deps.clock ?? (() => new Date());
   const keySets = new Map<string, KeySource>();
-  const verified = new Map<string, { token: VerifiedToken; validUntilMs: number }>();
+  const verified = new Map<string, CacheEntry>();
   const trusted = new Map(settings.trusted.map((config) => [config.issuer, config]));
+  const lifetimeMs = settings.accessTokenTtlSeconds * 1000;
 
   function keySetFor(jwksUri: string): KeySource {
-    let keySet = keySets.get(jwksUri);
-    if (!keySet) {
-      const given = deps.keySourceFor?.(jwksUri);
-      if (given) {
-        // A key source of the caller's: asked every time (it may change under us).
-        keySet = { select: given, fresh: () => false, generation: 0, chosen: new Map() };
-      } else {
-        const throttled = failureThrottledFetch(deps.fetch ?? fetch, settings.jwksCooldownMs);
-        const source: KeySource = {
-          select: createRemoteJWKSet(new URL(jwksUri), {
-            cooldownDuration: settings.jwksCooldownMs,
-            cacheMaxAge: settings.jwksCacheMaxAgeMs,
-            timeoutDuration: 3000,
-            [customFetch]: (async (input, init) => {
-              source.generation++;
-              try {
-                return await throttled(input, init);
-              } finally {
-                source.generation++;
-              }
-            }) as typeof fetch,
-          }),
-          fresh: () => (source.select as ReturnType<typeof createRemoteJWKSet>).fresh,
-          generation: 0,
-          chosen: new Map(),
-        };
-        keySet = source;
-      }
-      keySets.set(jwksUri, keySet);
+    let source = keySets.get(jwksUri);
+    if (!source) {
+      const created: KeySource = {
+        keys: new RemoteKeySet({
+          jwksUri,
+          cacheMaxAgeMs: settings.jwksCacheMaxAgeMs,
+          maxStaleMs: settings.jwksMaxStaleMs,
+          cooldownMs: settings.jwksCooldownMs,
+          fetch: deps.fetch,
+          clock: () => clock().getTime(),
+          random: deps.random,
+          onRefresh: (kids) => forgetRemovedKeys(created, kids),
+        }),
+        chosen: new Map(),
+      };
+      source = created;
+      keySets.set(jwksUri, source);
     }
-    return keySet;
+    return source;
+  }
+
+  /** A fetched key set: cached tokens whose key it no longer holds are dropped at once. */
+  function forgetRemovedKeys(source: KeySource, kids: ReadonlySet<string>) {
+    source.chosen.clear();
+    for (const [cacheKey, entry] of verified) {
+      if (entry.source === source && (entry.kid === undefined || !kids.has(entry.kid)))
+        verified.delete(cacheKey);
+    }
   }
 
   /** The KeyObject remembered for this header, while it may still serve (see KeySource). */
-  function rememberedKey(source: KeySource, jwt: CompactJwt, alg: string): KeyObject | undefined {
+  function rememberedKey(
+    source: KeySource,
+    jwt: CompactJwt,
+    alg: string,
+    nowMs: number,
+  ): KeyObject | undefined {
     const remembered = source.chosen.get(keyId(jwt, alg));
-    return remembered && remembered.generation === source.generation && source.fresh()
+    return remembered && remembered.version === source.keys.version && source.keys.fresh(nowMs)
       ? remembered.key
       : undefined;
   }
@@ -137,13 +152,14 @@ export function createTokenVerifier(deps: VerifierDeps) {
   async function keyFor(source: KeySource, jwt: CompactJwt, alg: string) {
     const kid = jwt.header.kid;
     const id = keyId(jwt, alg);
-    const generation = source.generation;
-    const selected = await source.select(
+    // Taken before selecting: a key chosen across a refetch is asked again next time.
+    const version = source.keys.version;
+    const selected = await source.keys.select(
       { alg, ...(typeof kid === 'string' ? { kid } : {}) },
       { payload: '', signature: jwt.signature },
     );
     const key = keyObjectFor(selected, alg);
-    if (key) source.chosen.set(id, { generation, key });
+    if (key) source.chosen.set(id, { version, key });
     return key;
   }
 
@@ -162,6 +178,21 @@ export function createTokenVerifier(deps: VerifierDeps) {
     return config ? { config, own: false } : undefined;
   }
 
+  /** A cached result, if it may still serve; a stale key set is fetched again first. */
+  async function cached(cacheKey: string, nowMs: number): Promise<VerifiedToken | undefined> {
+    const hit = verified.get(cacheKey);
+    if (!hit) return undefined;
+    if (hit.validUntilMs > nowMs) {
+      const keys = hit.source.keys;
+      if (keys.fresh(nowMs)) return hit.token;
+      // A fetch that drops the kid drops the entry too; a failed one leaves the stale set serving.
+      await keys.refreshIfDue(nowMs);
+      if (verified.get(cacheKey) === hit && keys.usable(clock().getTime())) return hit.token;
+    }
+    verified.delete(cacheKey);
+    return undefined;
+  }
+
   async function verify(
     token: string,
     ownIssuer: string | undefined = settings.ownIssuer,
@@ -169,15 +200,20 @@ export function createTokenVerifier(deps: VerifierDeps) {
     if (token.length > settings.maxTokenLength) throw new TokenRejected('token_too_long');
     if (!COMPACT_JWS.test(token)) throw new TokenRejected('malformed');
     const now = clock();
+    const nowMs = now.getTime();
     // No cache, no hashing: the key is only worth its cost when it can be looked up.
     const cacheKey =
       settings.verifiedCacheMaxEntries > 0
         ? `${ownIssuer ?? ''}\n${createHash('sha256').update(token).digest('base64url')}`
         : '';
-    const hit = cacheKey ? verified.get(cacheKey) : undefined;
-    if (hit) {
-      if (hit.validUntilMs > now.getTime()) return hit.token;
-      verified.delete(cacheKey);
+    if (cacheKey) {
+      const hit = verified.get(cacheKey);
+      // The common case (fresh keys, live entry) without a promise.
+      if (hit && hit.validUntilMs > nowMs && hit.source.keys.fresh(nowMs)) return hit.token;
+      if (hit) {
+        const token = await cached(cacheKey, nowMs);
+        if (token) return token;
+      }
     }
 
     let jwt: CompactJwt;
@@ -198,13 +234,22 @@ export function createTokenVerifier(deps: VerifierDeps) {
     try {
       // The common case (a remembered key) is checked without a promise.
       payload =
-        checkedWithRememberedKey(jwt, config, algorithms, source, now) ??
-        (await checkedPayload(jwt, token, config, algorithms, source, now));
+        checkedWithRememberedKey(jwt, config, own, algorithms, source, now) ??
+        (await checkedPayload(jwt, token, config, own, algorithms, source, now));
+      checkLifetime(payload as Record<string, unknown>, {
+        ...(own ? { maxLifetimeSeconds: settings.accessTokenTtlSeconds } : {}),
+        clockToleranceSeconds: settings.clockToleranceSeconds,
+        now,
+      });
+      if (!own) checkAccessTokenUse(jwt.header, payload, config.scopeClaim);
     } catch (error) {
       throw classify(error);
     }
 
     const clientId = stringClaim(payload.client_id) ?? stringClaim(payload.azp);
+    if (own && (clientId === undefined || clientId !== payload.client_id))
+      throw new TokenRejected('bad_client_id');
+    if (own && !stringClaim(payload.jti)) throw new TokenRejected('bad_jti');
     if (config.clientIds && (!clientId || !config.clientIds.includes(clientId))) {
       throw new TokenRejected('client_not_accepted');
     }
@@ -214,15 +259,21 @@ export function createTokenVerifier(deps: VerifierDeps) {
     const sub = stringClaim(payload.sub);
     if (!sub || sub.length > 256 || (clientId !== undefined && clientId.length > 256))
       throw new TokenRejected('bad_subject');
+    const carried = scopesOf(payload[config.scopeClaim]);
+    const { granted, ignored } = own
+      ? { granted: carried, ignored: [] }
+      : grantableScopes(carried, config.allowedScopes);
     const result: VerifiedToken = {
       issuer: config.issuer,
       sub,
       clientId: clientId ?? sub,
-      scopes: scopesOf(payload[config.scopeClaim]),
+      scopes: granted,
+      ungrantedScopes: ignored,
       exp: payload.exp!,
       own,
     };
-    remember(cacheKey, result, now.getTime());
+    const kid = jwt.header.kid;
+    remember(cacheKey, result, source, typeof kid === 'string' ? kid : undefined, nowMs);
     return result;
   }
 
@@ -234,6 +285,7 @@ export function createTokenVerifier(deps: VerifierDeps) {
     jwt: CompactJwt,
     token: string,
     config: IssuerConfig,
+    own: boolean,
     algorithms: readonly string[],
     source: KeySource,
     now: Date,
@@ -241,10 +293,10 @@ export function createTokenVerifier(deps: VerifierDeps) {
     if (!needsJose(jwt)) {
       const alg = checkAlgorithm(jwt, algorithms);
       const key = await keyFor(source, jwt, alg);
-      if (key) return checkedWith(jwt, alg, key, config, now);
+      if (key) return checkedWith(jwt, alg, key, config, own, now);
     }
-    const { payload } = await jwtVerify(token, source.select, {
-      ...claimRules(config),
+    const { payload } = await jwtVerify(token, source.keys.select, {
+      ...claimRules(config, own),
       algorithms: [...algorithms],
       clockTolerance: settings.clockToleranceSeconds,
       currentDate: now,
@@ -255,14 +307,15 @@ export function createTokenVerifier(deps: VerifierDeps) {
   function checkedWithRememberedKey(
     jwt: CompactJwt,
     config: IssuerConfig,
+    own: boolean,
     algorithms: readonly string[],
     source: KeySource,
     now: Date,
   ): JWTPayload | undefined {
     if (needsJose(jwt)) return undefined;
     const alg = checkAlgorithm(jwt, algorithms);
-    const key = rememberedKey(source, jwt, alg);
-    return key ? checkedWith(jwt, alg, key, config, now) : undefined;
+    const key = rememberedKey(source, jwt, alg, now.getTime());
+    return key ? checkedWith(jwt, alg, key, config, own, now) : undefined;
   }
 
   function checkedWith(
@@ -270,20 +323,28 @@ export function createTokenVerifier(deps: VerifierDeps) {
     alg: string,
     key: KeyObject,
     config: IssuerConfig,
+    own: boolean,
     now: Date,
   ): JWTPayload {
     checkSignature(jwt, alg, key);
     checkClaims(jwt, {
-      ...claimRules(config),
+      ...claimRules(config, own),
       clockToleranceSeconds: settings.clockToleranceSeconds,
       now,
     });
     return jwt.payload as JWTPayload;
   }
 
-  function remember(key: string, token: VerifiedToken, nowMs: number) {
+  function remember(
+    cacheKey: string,
+    token: VerifiedToken,
+    source: KeySource,
+    kid: string | undefined,
+    nowMs: number,
+  ) {
     if (settings.verifiedCacheMaxEntries <= 0) return;
-    const validUntilMs = token.exp * 1000;
+    // Never past the token's exp, never longer than the platform's token lifetime.
+    const validUntilMs = Math.min(token.exp * 1000, nowMs + lifetimeMs);
     if (validUntilMs <= nowMs) return;
     if (verified.size >= settings.verifiedCacheMaxEntries) {
       for (const [k, entry] of verified) {
@@ -297,7 +358,7 @@ export function createTokenVerifier(deps: VerifierDeps) {
         verified.delete(k);
       }
     }
-    verified.set(key, { token, validUntilMs });
+    verified.set(cacheKey, { token, validUntilMs, source, kid });
   }
 
   return { verify, cacheSize: () => verified.size };
@@ -305,40 +366,23 @@ export function createTokenVerifier(deps: VerifierDeps) {
 
 export type TokenVerifier = ReturnType<typeof createTokenVerifier>;
 
+/** The claims the platform's own tokens must carry (RFC 9068 §2.2, and `client_id` named). */
+const OWN_REQUIRED_CLAIMS = ['exp', 'sub', 'iat', 'jti', 'client_id'];
+const EXTERNAL_REQUIRED_CLAIMS = ['exp', 'sub'];
+
 /** The claim rules of one issuer, as jose's jwtVerify options name them. */
-function claimRules(config: IssuerConfig) {
+function claimRules(config: IssuerConfig, own: boolean) {
   return {
     issuer: config.issuer,
     ...(config.audience !== undefined ? { audience: config.audience } : {}),
     ...(config.requireTyp ? { typ: 'at+jwt' } : {}),
-    requiredClaims: ['exp', 'sub'],
+    requiredClaims: own ? OWN_REQUIRED_CLAIMS : EXTERNAL_REQUIRED_CLAIMS,
   };
 }
 
 function keyId(jwt: CompactJwt, alg: string): string {
   const kid = jwt.header.kid;
   return typeof kid === 'string' ? `${alg} ${kid}` : alg;
-}
-
-/**
- * jose's cooldown counts from the last *successful* fetch: while a JWKS endpoint is down, every
- * unknown `kid` would try again. This fetch refuses, without touching the network, for
- * `cooldownMs` after a failed fetch, so a flood cannot hammer a failing endpoint either.
- */
-export function failureThrottledFetch(base: typeof fetch, cooldownMs: number): typeof fetch {
-  let failedAt = Number.NEGATIVE_INFINITY;
-  return (async (input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]) => {
-    if (Date.now() - failedAt < cooldownMs)
-      throw new TypeError('JWKS fetch suppressed after a recent failure');
-    try {
-      const response = await base(input, init);
-      if (response.status !== 200) failedAt = Date.now();
-      return response;
-    } catch (error) {
-      failedAt = Date.now();
-      throw error;
-    }
-  }) as typeof fetch;
 }
 
 function stringClaim(value: unknown): string | undefined {
@@ -354,19 +398,10 @@ function scopesOf(value: unknown): string[] {
 
 function classify(error: unknown): Error {
   if (error instanceof JwtCheckFailed) return new TokenRejected(error.code);
-  if (
-    error instanceof errors.JWKSTimeout ||
-    error instanceof errors.JWKSInvalid ||
-    (error instanceof errors.JOSEError && /JSON Web Key Set HTTP response/.test(error.message))
-  ) {
-    return new KeySourceUnavailable(error.code);
-  }
+  if (error instanceof NotAnAccessToken) return new TokenRejected(error.reason);
+  if (error instanceof KeySetUnavailable) return new KeySourceUnavailable(error.reason);
   if (error instanceof errors.JWTClaimValidationFailed)
     return new TokenRejected(`${error.code}:${error.claim}`);
   if (error instanceof errors.JOSEError) return new TokenRejected(error.code);
-  // fetch failures (network) and HTTP errors of the JWKS endpoint
-  if (error instanceof TypeError || (error as { name?: string })?.name === 'AbortError') {
-    return new KeySourceUnavailable('jwks_fetch_failed');
-  }
   return new TokenRejected('invalid');
 }

@@ -57,6 +57,7 @@ function settings(overrides: Partial<AuthorizerSettings> = {}): AuthorizerSettin
         requiredClaims: { token_use: 'access' },
         scopeClaim: 'scope',
         requireTyp: false,
+        allowedScopes: ['reading-list/read'],
       },
     ],
     ...overrides,
@@ -264,8 +265,6 @@ describe('authorizer: security corpus → 401', () => {
   });
 
   it('rejects an unknown kid, and a flood of 100 unknown kids costs at most one JWKS fetch per cooldown', async () => {
-    vi.useFakeTimers({ toFake: ['Date'] });
-    vi.setSystemTime(T0);
     const h = harness({ [JWKS_URI]: jwksOf(doc, T0) });
     const stranger = (await rotateKeys(undefined, T0, POLICY)).document.keys[0];
     // warm the key set with a valid token: one fetch
@@ -289,7 +288,7 @@ describe('authorizer: security corpus → 401', () => {
     expect(h.fetches).toHaveLength(1);
 
     // after the cooldown: the whole flood shares exactly one refetch
-    vi.setSystemTime(new Date(T0.getTime() + 31_000));
+    h.clock.now = new Date(T0.getTime() + 31_000);
     const again = await Promise.allSettled(
       flood.map((t) => h.authorize(authorizerEvent(`Bearer ${t}`))),
     );
@@ -405,11 +404,13 @@ describe('authorizer: security corpus → 401', () => {
 
   it('rejects a token signed by a retired key once its grace is over (key gone from the JWKS)', async () => {
     const old = current(doc);
-    // a token that would otherwise still be valid long after the key is retired
-    const longLived = await sign(old, accessClaims({ exp: T0_SECONDS + 10 * 86400 }));
     const first = await rotateKeys(doc, new Date(T0.getTime() + 1000 * 1000), POLICY); // promote next
     const graceEnd = Date.parse(first.document.keys.find((k) => k.kid === old.kid)!.publishUntil!);
     const during = new Date(graceEnd - 1000);
+    // signed (by a token service still holding the old key) shortly before the grace ends, so
+    // it would otherwise still be valid after the key is gone
+    const iat = Math.floor(during.getTime() / 1000) - 100;
+    const longLived = await sign(old, accessClaims({ iat, nbf: iat, exp: iat + 900 }));
     const duringHarness = harness({ [JWKS_URI]: jwksOf(first.document, during) });
     duringHarness.clock.now = during;
     await expect(
