@@ -43,6 +43,14 @@ export interface TrustedIssuer {
    * @default - none
    */
   readonly requiredClaims?: Record<string, string>;
+  /**
+   * The scopes this issuer may grant on this platform. A scope its token carries outside the list
+   * is not granted (routes needing it answer 403). `platform/admin` is granted only when listed.
+   * The authorizer also refuses this issuer's ID tokens (`token_use: id`, `typ: ID`, `at_hash`, no
+   * scope claim).
+   * @default - none: the issuer's tokens are authenticated but grant no scope
+   */
+  readonly allowedScopes?: string[];
 }
 
 /** Throttle and quota of one usage plan. */
@@ -256,6 +264,8 @@ export class AuthorizationServer extends Construct {
       description: `JWT authorizer of ${platform.platformName}`,
       environment: {
         [AUTH_ENV.clockToleranceSeconds]: shared[AUTH_ENV.clockToleranceSeconds],
+        // Bounds the platform's tokens' lifetime and the authorizer's verified-token cache.
+        [AUTH_ENV.accessTokenTtlSeconds]: shared[AUTH_ENV.accessTokenTtlSeconds],
         [AUTH_ENV.issuerUrl]: this.issuerUrl,
         [AUTH_ENV.jwksUrl]: `${this.issuerUrl}/.well-known/jwks.json`,
         [AUTH_ENV.allowedAlgorithms]: 'ES256,RS256',

@@ -171,7 +171,9 @@ export class RemoteKeySet {
       });
     } catch (error) {
       throw new FetchFailed(
-        (error as { name?: string })?.name === 'TimeoutError' ? 'jwks_timeout' : 'jwks_fetch_failed',
+        (error as { name?: string })?.name === 'TimeoutError'
+          ? 'jwks_timeout'
+          : 'jwks_fetch_failed',
       );
     }
     if (response.status !== 200) {
