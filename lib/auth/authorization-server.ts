@@ -4,6 +4,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as triggers from 'aws-cdk-lib/triggers';
 import { Construct } from 'constructs';
 import type { PlatformGateway } from '../gateway/platform-gateway';
@@ -18,9 +19,43 @@ import { CONSOLE_CLIENT_SCOPES, PeopleSignIn, type PeopleSignInOptions } from '.
 import {
   AUTH_ENV,
   PLATFORM_ROUTE_SCOPES_OWNER,
+  signingKeySetParameterName,
+  signingKeysPath,
+  usagePlanKeysParameterName,
   type RouteScopeMatch,
   type RouteScopeRuleInput,
 } from '../../functions/runtime/contract';
+
+/**
+ * What the account (through IAM) may do with the signing keys' KMS key: administer it, never use
+ * it. Left out on purpose: Decrypt, Encrypt, ReEncrypt*, GenerateDataKey* and CreateGrant (a grant
+ * would hand out Decrypt). CDK's default key policy gives the account root `kms:*`, which makes
+ * any identity policy allowing `kms:Decrypt` on `*` enough to read the keys.
+ */
+const KEY_ADMINISTRATION_ACTIONS = [
+  'kms:CancelKeyDeletion',
+  'kms:CreateAlias',
+  'kms:DeleteAlias',
+  'kms:DescribeKey',
+  'kms:DisableKey',
+  'kms:DisableKeyRotation',
+  'kms:EnableKey',
+  'kms:EnableKeyRotation',
+  'kms:GetKeyPolicy',
+  'kms:GetKeyRotationStatus',
+  'kms:ListGrants',
+  'kms:ListKeyPolicies',
+  'kms:ListKeyRotations',
+  'kms:ListResourceTags',
+  'kms:PutKeyPolicy',
+  'kms:RevokeGrant',
+  'kms:RotateKeyOnDemand',
+  'kms:ScheduleKeyDeletion',
+  'kms:TagResource',
+  'kms:UntagResource',
+  'kms:UpdateAlias',
+  'kms:UpdateKeyDescription',
+];
 
 /** An external OpenID Connect / OAuth2 issuer whose access tokens the gateway accepts. */
 export interface TrustedIssuer {
@@ -118,9 +153,10 @@ export interface AuthorizationServerProps extends AuthorizationServerOptions {
 
 /**
  * The platform's OAuth2 authorization server and the gateway's token check: a token service
- * (`client_credentials`, RFC 8414 metadata, JWKS), signing keys in an SSM SecureString rotated on
- * a schedule, a clients table with hashed secrets, and a Lambda REQUEST authorizer that turns a
- * token's scopes into a policy over every protected route. Per-client quotas use usage plans
+ * (`client_credentials`, RFC 8414 metadata, JWKS), signing keys rotated on a schedule (one SSM
+ * SecureString per key under `/_auth/{platform}/{stage}/`, encrypted with a KMS key only the token
+ * service and the rotation function may use), a clients table with hashed secrets, and a Lambda
+ * REQUEST authorizer that turns a token's scopes into a policy over every protected route. Per-client quotas use usage plans
  * keyed by the authorizer's usage identifier.
  */
 export class AuthorizationServer extends Construct {
@@ -131,8 +167,19 @@ export class AuthorizationServer extends Construct {
   readonly rotationFunction: PlatformFunction;
   /** People's sign-in: users, codes and refresh tokens, the login page. */
   readonly people: PeopleSignIn;
-  /** Name of the SSM SecureString parameter holding the signing keys (written by rotation). */
-  readonly signingKeysParameterName: string;
+  /**
+   * The SSM path under which each signing key's private half is one SecureString named by its
+   * `kid` (written by rotation, deleted when the key retires).
+   */
+  readonly signingKeysPath: string;
+  /** The SSM parameter holding the key set's state (statuses and dates, no key material). */
+  readonly signingKeySetParameterName: string;
+  /**
+   * The customer-managed key the private halves are encrypted with. Its key policy lets the
+   * token service decrypt and the rotation function encrypt and decrypt; the account may only
+   * administer it, so no identity policy, however broad, lets another role decrypt.
+   */
+  readonly signingKeysKey: kms.Key;
   /** Name of the SSM SecureString parameter mapping client IDs to their usage-plan API keys. */
   readonly usageKeysParameterName: string;
   readonly issuerUrl: string;
@@ -150,9 +197,13 @@ export class AuthorizationServer extends Construct {
     this.options = props;
     const { platform, gateway } = props;
     const stack = Stack.of(this);
-    const prefix = `/${platform.platformName}/${platform.stage}/auth`;
-    this.signingKeysParameterName = `${prefix}/signing-keys`;
-    this.usageKeysParameterName = `${prefix}/usage-plan-keys`;
+    // Outside every path a service (or anyone granted `/{platform}/{stage}/*`) may read.
+    this.signingKeysPath = signingKeysPath(platform.platformName, platform.stage);
+    this.signingKeySetParameterName = signingKeySetParameterName(
+      platform.platformName,
+      platform.stage,
+    );
+    this.usageKeysParameterName = usagePlanKeysParameterName(platform.platformName, platform.stage);
     this.issuerUrl =
       props.issuerUrl ??
       `https://${gateway.restApi.restApiId}.execute-api.${stack.region}.${stack.urlSuffix}/${platform.stage}`;
@@ -193,7 +244,8 @@ export class AuthorizationServer extends Construct {
         ...shared,
         [AUTH_ENV.clientsTableName]: this.clientsTable.tableName,
         [AUTH_ENV.assertionReplayTableName]: this.assertionReplayTable.tableName,
-        [AUTH_ENV.signingKeysParameter]: this.signingKeysParameterName,
+        [AUTH_ENV.signingKeysPath]: this.signingKeysPath,
+        [AUTH_ENV.signingKeySetParameter]: this.signingKeySetParameterName,
         [AUTH_ENV.issuerUrl]: this.issuerUrl,
         [AUTH_ENV.scopesSupported]: Lazy.string({
           produce: () => [...this.scopes].sort().join(' '),
@@ -202,7 +254,7 @@ export class AuthorizationServer extends Construct {
     });
     this.clientsTable.grantReadData(this.tokenFunction.function);
     this.assertionReplayTable.grant(this.tokenFunction.function, 'dynamodb:PutItem');
-    this.grantParameterRead(this.tokenFunction.role, this.signingKeysParameterName);
+    this.grantKeyStore(this.tokenFunction.role, 'read');
     this.people = new PeopleSignIn(this, 'People', {
       tokenFunction: this.tokenFunction,
       gateway,
@@ -224,16 +276,16 @@ export class AuthorizationServer extends Construct {
       timeout: Duration.seconds(30),
       environment: {
         ...shared,
-        [AUTH_ENV.signingKeysParameter]: this.signingKeysParameterName,
+        [AUTH_ENV.signingKeysPath]: this.signingKeysPath,
+        [AUTH_ENV.signingKeySetParameter]: this.signingKeySetParameterName,
         [AUTH_ENV.signingAlgorithm]: props.signingAlgorithm ?? 'ES256',
       },
     });
-    this.grantParameterRead(this.rotationFunction.role, this.signingKeysParameterName);
-    this.rotationFunction.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['ssm:PutParameter'],
-        resources: [this.parameterArn(this.signingKeysParameterName)],
-      }),
+    this.grantKeyStore(this.rotationFunction.role, 'rotate');
+    this.signingKeysKey = this.createSigningKeysKey(platform);
+    this.rotationFunction.function.addEnvironment(
+      AUTH_ENV.signingKeysKmsKeyId,
+      this.signingKeysKey.keyArn,
     );
     new events.Rule(this, 'RotationSchedule', {
       description: `Rotates the signing keys of ${platform.platformName}`,
@@ -369,6 +421,89 @@ export class AuthorizationServer extends Construct {
       grantee,
       actions: ['ssm:GetParameter', 'ssm:PutParameter'],
       resourceArns: [this.parameterArn(this.usageKeysParameterName)],
+    });
+  }
+
+  /**
+   * The signing keys' customer-managed key. The key policy is the whole story (no identity
+   * policy is needed or consulted for use): the account root may administer the key, the token
+   * service may decrypt and the rotation function encrypt and decrypt, each only through SSM and
+   * only for parameters under the keys path.
+   */
+  private createSigningKeysKey(platform: MicroservicePlatform): kms.Key {
+    const stack = Stack.of(this);
+    const viaSsm = {
+      StringEquals: { 'kms:ViaService': `ssm.${stack.region}.${stack.urlSuffix}` },
+      StringLike: {
+        'kms:EncryptionContext:PARAMETER_ARN': `${this.parameterArn(this.signingKeysPath)}/*`,
+      },
+    };
+    return new kms.Key(this, 'SigningKeysKey', {
+      description: `Signing keys of the ${platform.platformName} ${platform.stage} authorization server`,
+      enableKeyRotation: true,
+      removalPolicy: platform.removalPolicy,
+      // Given in full, so CDK adds no `kms:*` statement for the account.
+      policy: new iam.PolicyDocument({
+        statements: [
+          new iam.PolicyStatement({
+            sid: 'AccountAdministersOnly',
+            principals: [new iam.AccountRootPrincipal()],
+            actions: KEY_ADMINISTRATION_ACTIONS,
+            resources: ['*'],
+          }),
+          new iam.PolicyStatement({
+            sid: 'TokenServiceDecrypts',
+            principals: [this.tokenFunction.role],
+            actions: ['kms:Decrypt'],
+            resources: ['*'],
+            conditions: viaSsm,
+          }),
+          new iam.PolicyStatement({
+            sid: 'RotationEncryptsAndDecrypts',
+            principals: [this.rotationFunction.role],
+            actions: ['kms:Encrypt', 'kms:Decrypt'],
+            resources: ['*'],
+            conditions: viaSsm,
+          }),
+        ],
+      }),
+    });
+  }
+
+  /**
+   * SSM rights on the key store: `read` loads the set (its state, the private halves by path);
+   * `rotate` also writes the state and writes and deletes private halves.
+   */
+  private grantKeyStore(role: iam.IRole, access: 'read' | 'rotate'): void {
+    const keySet = this.parameterArn(this.signingKeySetParameterName);
+    const keys = this.parameterArn(this.signingKeysPath);
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions:
+          access === 'read' ? ['ssm:GetParameter'] : ['ssm:GetParameter', 'ssm:PutParameter'],
+        resources: [keySet],
+      }),
+    );
+    // GetParametersByPath is authorized on the path itself, not on the parameters below it.
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['ssm:GetParametersByPath'], resources: [keys] }),
+    );
+    if (access === 'rotate') {
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['ssm:PutParameter', 'ssm:DeleteParameter'],
+          resources: [`${keys}/*`],
+        }),
+      );
+      acknowledgeWildcardResource(
+        role,
+        `${keys}/*`,
+        'One parameter per signing key, named by its kid, which rotation chooses at run time.',
+      );
+    }
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'X-Ray PutTraceSegments and PutTelemetryRecords accept no resource but *.',
     });
   }
 

@@ -16,7 +16,7 @@ import { createTokenService, type TokenServiceOptions } from './token-service';
  *
  * Environment:
  * - CLIENTS_TABLE_NAME (required): clients table, partition key `clientId`;
- * - SIGNING_KEYS_PARAMETER (SSM SecureString) or SIGNING_KEYS_SECRET_ID (Secrets Manager);
+ * - SIGNING_KEYS_PATH and SIGNING_KEY_SET_PARAMETER: the signing keys (see SsmKeyStore);
  * - ISSUER_URL: the issuer identifier (recommended; derived from the request otherwise);
  * - ACCESS_TOKEN_AUDIENCE (default: the issuer), ACCESS_TOKEN_TTL_SECONDS (default 900),
  *   CLOCK_TOLERANCE_SECONDS (default 30), KEY_CACHE_SECONDS (default 60),

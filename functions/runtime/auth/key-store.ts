@@ -1,18 +1,19 @@
 import {
-  GetSecretValueCommand,
-  PutSecretValueCommand,
-  CreateSecretCommand,
-  SecretsManagerClient,
-} from '@aws-sdk/client-secrets-manager';
-import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+  DeleteParameterCommand,
+  GetParameterCommand,
+  GetParametersByPathCommand,
+  PutParameterCommand,
+  SSMClient,
+} from '@aws-sdk/client-ssm';
 import { AUTH_ENV } from '../contract/environment';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
 import * as z from 'zod';
 
 /**
- * The signing-key document, kept as one JSON value in an SSM SecureString parameter or a
- * Secrets Manager secret (it holds private keys: it never leaves the token service and the
- * rotation function; the authorizer reads public keys from the JWKS endpoint instead).
+ * The signing-key document, as the token service and rotation see it (it holds private keys: it
+ * never leaves those two; the authorizer reads public keys from the JWKS endpoint instead).
+ * `SsmKeyStore` keeps it in two parts: each key's private half in its own parameter, and the
+ * state of the set (below, without `privateJwk`) in another.
  *
  * ```json
  * { "version": 1,
@@ -69,66 +70,153 @@ export function parseKeyDocument(text: string): KeyDocument {
   return KeyDocumentSchema.parse(JSON.parse(text));
 }
 
-/** SSM Parameter Store, SecureString. Intelligent-Tiering: three RSA keys outgrow the 4 KB standard tier. */
+/** What a key's own parameter holds: its private half, written once. */
+const PrivateHalfSchema = StoredKeySchema.pick({ kid: true, alg: true, privateJwk: true });
+
+/** What the key set's state parameter holds: everything but key material. */
+const KeySetStateSchema = z.object({
+  version: z.literal(1),
+  keys: z.array(StoredKeySchema.omit({ privateJwk: true })).max(20),
+});
+
+/** A kid becomes a parameter name: RFC 7638 thumbprints are base64url, which SSM names accept. */
+const KID_AS_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
+
+export interface SsmKeyStoreLocation {
+  /** The path under which each key's private half is the SecureString `{keysPath}/{kid}`. */
+  readonly keysPath: string;
+  /** The String parameter holding the set's state (statuses and dates, no key material). */
+  readonly keySetParameter: string;
+  /**
+   * The KMS key the private halves are encrypted with.
+   * @default - the account's `aws/ssm` key
+   */
+  readonly kmsKeyId?: string;
+}
+
+/**
+ * SSM Parameter Store, one SecureString per key. A parameter's history keeps every value it ever
+ * had, so a single rewritten document would keep every retired private key readable through
+ * GetParameterHistory. Here a key's parameter is written once (never overwritten: its history is
+ * that one version) and deleted when the key leaves the set, and DeleteParameter removes the
+ * history with it. What changes on every rotation — statuses and dates — lives in a separate
+ * state parameter that holds no secret. (Secrets Manager would keep the previous version under
+ * AWSPREVIOUS, and old versions linger until it cleans them up.)
+ *
+ * Saves write new private halves first, then the state, then delete the halves the state no
+ * longer names; a load reads the state and joins the halves found, so a reader racing a save sees
+ * the old set or the new one, never a key without its private half.
+ */
 export class SsmKeyStore implements KeyStore {
   constructor(
     private readonly client: SSMClient,
-    private readonly parameterName: string,
-    private readonly kmsKeyId?: string,
+    private readonly location: SsmKeyStoreLocation,
   ) {}
 
   async load(): Promise<KeyDocument | undefined> {
+    const state = await this.loadState();
+    if (!state) return undefined;
+    const halves = new Map<string, z.infer<typeof PrivateHalfSchema>>();
+    for (const parameter of await this.listHalves(true)) {
+      const half = PrivateHalfSchema.parse(JSON.parse(parameter.value));
+      if (parameter.name === this.nameOf(half.kid)) halves.set(half.kid, half);
+    }
+    const keys: StoredKey[] = [];
+    for (const entry of state.keys) {
+      const half = halves.get(entry.kid);
+      if (half && half.alg === entry.alg) keys.push({ ...entry, privateJwk: half.privateJwk });
+    }
+    return { version: 1, keys };
+  }
+
+  async save(document: KeyDocument): Promise<void> {
+    const valid = KeyDocumentSchema.parse(document);
+    for (const key of valid.keys) {
+      if (!KID_AS_NAME.test(key.kid)) throw new Error(`kid not usable as a parameter name`);
+    }
+    const existing = new Set((await this.listHalves(false)).map((parameter) => parameter.name));
+    for (const key of valid.keys) {
+      if (!existing.has(this.nameOf(key.kid))) await this.putHalf(key);
+    }
+    await this.client.send(
+      new PutParameterCommand({
+        Name: this.location.keySetParameter,
+        Value: JSON.stringify({
+          version: 1,
+          keys: valid.keys.map(({ privateJwk: _secret, ...state }) => state),
+        }),
+        Type: 'String',
+        Overwrite: true,
+        Tier: 'Standard',
+      }),
+    );
+    const kept = new Set(valid.keys.map((key) => this.nameOf(key.kid)));
+    for (const name of existing) {
+      if (kept.has(name)) continue;
+      try {
+        await this.client.send(new DeleteParameterCommand({ Name: name }));
+      } catch (error) {
+        if ((error as { name?: string }).name !== 'ParameterNotFound') throw error;
+      }
+    }
+  }
+
+  private nameOf(kid: string): string {
+    return `${this.location.keysPath}/${kid}`;
+  }
+
+  private async putHalf(key: StoredKey): Promise<void> {
+    try {
+      await this.client.send(
+        new PutParameterCommand({
+          Name: this.nameOf(key.kid),
+          Value: JSON.stringify({ kid: key.kid, alg: key.alg, privateJwk: key.privateJwk }),
+          Type: 'SecureString',
+          // Written once: an overwrite would add a version to the history.
+          Overwrite: false,
+          // A P-256 or RSA-2048 private JWK fits the standard tier's 4 KB.
+          Tier: 'Standard',
+          ...(this.location.kmsKeyId ? { KeyId: this.location.kmsKeyId } : {}),
+        }),
+      );
+    } catch (error) {
+      // The kid is the public key's thumbprint: the same kid is the same key pair.
+      if ((error as { name?: string }).name !== 'ParameterAlreadyExists') throw error;
+    }
+  }
+
+  private async loadState(): Promise<z.infer<typeof KeySetStateSchema> | undefined> {
     try {
       const out = await this.client.send(
-        new GetParameterCommand({ Name: this.parameterName, WithDecryption: true }),
+        new GetParameterCommand({ Name: this.location.keySetParameter }),
       );
       const value = out.Parameter?.Value;
-      return value ? parseKeyDocument(value) : undefined;
+      return value ? KeySetStateSchema.parse(JSON.parse(value)) : undefined;
     } catch (error) {
       if ((error as { name?: string }).name === 'ParameterNotFound') return undefined;
       throw error;
     }
   }
 
-  async save(document: KeyDocument): Promise<void> {
-    await this.client.send(
-      new PutParameterCommand({
-        Name: this.parameterName,
-        Value: JSON.stringify(KeyDocumentSchema.parse(document)),
-        Type: 'SecureString',
-        Overwrite: true,
-        Tier: 'Intelligent-Tiering',
-        ...(this.kmsKeyId ? { KeyId: this.kmsKeyId } : {}),
-      }),
-    );
-  }
-}
-
-/** AWS Secrets Manager; the secret is created on first save when it does not exist. */
-export class SecretsManagerKeyStore implements KeyStore {
-  constructor(
-    private readonly client: SecretsManagerClient,
-    private readonly secretId: string,
-  ) {}
-
-  async load(): Promise<KeyDocument | undefined> {
-    try {
-      const out = await this.client.send(new GetSecretValueCommand({ SecretId: this.secretId }));
-      return out.SecretString ? parseKeyDocument(out.SecretString) : undefined;
-    } catch (error) {
-      if ((error as { name?: string }).name === 'ResourceNotFoundException') return undefined;
-      throw error;
-    }
-  }
-
-  async save(document: KeyDocument): Promise<void> {
-    const SecretString = JSON.stringify(KeyDocumentSchema.parse(document));
-    try {
-      await this.client.send(new PutSecretValueCommand({ SecretId: this.secretId, SecretString }));
-    } catch (error) {
-      if ((error as { name?: string }).name !== 'ResourceNotFoundException') throw error;
-      await this.client.send(new CreateSecretCommand({ Name: this.secretId, SecretString }));
-    }
+  /** The parameters directly under the keys path; values only when decrypted. */
+  private async listHalves(decrypt: boolean): Promise<{ name: string; value: string }[]> {
+    const found: { name: string; value: string }[] = [];
+    let nextToken: string | undefined;
+    do {
+      const out = await this.client.send(
+        new GetParametersByPathCommand({
+          Path: this.location.keysPath,
+          Recursive: false,
+          WithDecryption: decrypt,
+          NextToken: nextToken,
+        }),
+      );
+      for (const parameter of out.Parameters ?? []) {
+        if (parameter.Name) found.push({ name: parameter.Name, value: parameter.Value ?? '' });
+      }
+      nextToken = out.NextToken;
+    } while (nextToken);
+    return found;
   }
 }
 
@@ -147,17 +235,18 @@ export class InMemoryKeyStore implements KeyStore {
   }
 }
 
-/** SIGNING_KEYS_PARAMETER (SSM) wins over SIGNING_KEYS_SECRET_ID (Secrets Manager). */
+/** The SSM store the construct configures (SIGNING_KEYS_PATH, SIGNING_KEY_SET_PARAMETER). */
 export function keyStoreFromEnv(env: NodeJS.ProcessEnv = process.env): KeyStore {
-  const parameter = env[AUTH_ENV.signingKeysParameter];
-  const secretId = env[AUTH_ENV.signingKeysSecretId];
-  if (parameter) {
-    return new SsmKeyStore(new SSMClient({}), parameter, env[AUTH_ENV.signingKeysKmsKeyId]);
+  const keysPath = env[AUTH_ENV.signingKeysPath];
+  const keySetParameter = env[AUTH_ENV.signingKeySetParameter];
+  if (!keysPath || !keySetParameter) {
+    throw new Error(`Set ${AUTH_ENV.signingKeysPath} and ${AUTH_ENV.signingKeySetParameter}`);
   }
-  if (secretId) {
-    return new SecretsManagerKeyStore(new SecretsManagerClient({}), secretId);
-  }
-  throw new Error(`Set ${AUTH_ENV.signingKeysParameter} or ${AUTH_ENV.signingKeysSecretId}`);
+  return new SsmKeyStore(new SSMClient({}), {
+    keysPath,
+    keySetParameter,
+    kmsKeyId: env[AUTH_ENV.signingKeysKmsKeyId] || undefined,
+  });
 }
 
 /**

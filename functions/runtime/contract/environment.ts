@@ -81,9 +81,12 @@ export const AUTH_ENV = {
   scopesSupported: 'SCOPES_SUPPORTED',
   clientsTableName: 'CLIENTS_TABLE_NAME',
   assertionReplayTableName: 'ASSERTION_REPLAY_TABLE_NAME',
-  signingKeysParameter: 'SIGNING_KEYS_PARAMETER',
+  /** Where each signing key's private half is one SecureString (see auth-parameters). */
+  signingKeysPath: 'SIGNING_KEYS_PATH',
+  /** The key set's state: statuses and dates, no key material. */
+  signingKeySetParameter: 'SIGNING_KEY_SET_PARAMETER',
+  /** The customer-managed KMS key the private halves are encrypted with. */
   signingKeysKmsKeyId: 'SIGNING_KEYS_KMS_KEY_ID',
-  signingKeysSecretId: 'SIGNING_KEYS_SECRET_ID',
   signingAlgorithm: 'SIGNING_ALGORITHM',
   retiredKeyGraceSeconds: 'RETIRED_KEY_GRACE_SECONDS',
   minNextKeyAgeSeconds: 'MIN_NEXT_KEY_AGE_SECONDS',

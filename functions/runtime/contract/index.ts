@@ -5,6 +5,7 @@
  */
 export * from './admin-routes';
 export * from './audit';
+export * from './auth-parameters';
 export * from './breaker';
 export * from './console';
 export * from './environment';

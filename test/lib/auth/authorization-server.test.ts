@@ -117,8 +117,9 @@ function parameterArn(name: string) {
   };
 }
 
-const SIGNING_KEYS = '/shop/dev/auth/signing-keys';
-const USAGE_KEYS = '/shop/dev/auth/usage-plan-keys';
+const SIGNING_KEYS = '/_auth/shop/dev/signing-keys';
+const KEY_SET = '/_auth/shop/dev/signing-key-set';
+const USAGE_KEYS = '/_auth/shop/dev/usage-plan-keys';
 
 /** Each method as `VERB /path`, with its authorization settings. */
 function methods(template: Template) {
@@ -156,7 +157,8 @@ describe('AuthorizationServer', () => {
   it('is created by default and wired to the platform', () => {
     const { auth } = defaults();
     expect(auth).toBeDefined();
-    expect(auth!.signingKeysParameterName).toBe(SIGNING_KEYS);
+    expect(auth!.signingKeysPath).toBe(SIGNING_KEYS);
+    expect(auth!.signingKeySetParameterName).toBe(KEY_SET);
     expect(auth!.usageKeysParameterName).toBe(USAGE_KEYS);
   });
 
@@ -174,16 +176,18 @@ describe('AuthorizationServer', () => {
   });
 
   describe('token service', () => {
-    it('knows its clients table, its signing-key parameter and its issuer', () => {
+    it('knows its clients table, where the signing keys live and its issuer', () => {
       const { template, auth, platform, id } = defaults();
       const variables = environment(template, id(auth!.tokenFunction.function));
       expect(variables).toMatchObject({
         POWERTOOLS_SERVICE_NAME: 'token-service',
         CLIENTS_TABLE_NAME: { Ref: id(auth!.clientsTable) },
-        SIGNING_KEYS_PARAMETER: SIGNING_KEYS,
+        SIGNING_KEYS_PATH: SIGNING_KEYS,
+        SIGNING_KEY_SET_PARAMETER: KEY_SET,
         ACCESS_TOKEN_TTL_SECONDS: '900',
       });
-      expect(variables.SIGNING_KEYS_PARAMETER).toMatch(/^\/shop\/dev\/auth\//);
+      // It only decrypts: the key's ID is the rotation function's business.
+      expect(variables.SIGNING_KEYS_KMS_KEY_ID).toBeUndefined();
       // https://{api id}.execute-api.{region}.{suffix}/{stage}
       expect(variables.ISSUER_URL).toEqual({
         'Fn::Join': [
@@ -379,7 +383,9 @@ describe('AuthorizationServer', () => {
       const { template, auth, id } = defaults();
       expect(environment(template, id(auth!.rotationFunction.function))).toMatchObject({
         SIGNING_ALGORITHM: 'ES256',
-        SIGNING_KEYS_PARAMETER: SIGNING_KEYS,
+        SIGNING_KEYS_PATH: SIGNING_KEYS,
+        SIGNING_KEY_SET_PARAMETER: KEY_SET,
+        SIGNING_KEYS_KMS_KEY_ID: { 'Fn::GetAtt': [id(auth!.signingKeysKey), 'Arn'] },
       });
       const rsa = build({ authorization: { signingAlgorithm: 'RS256' } });
       expect(
@@ -393,7 +399,12 @@ describe('AuthorizationServer', () => {
       const { template, auth, id } = defaults();
       const statements = statementsOf(template, id(auth!.tokenFunction.function));
       expect(statementsFor(statements, 'ssm')).toEqual([
-        { Action: 'ssm:GetParameter', Effect: 'Allow', Resource: parameterArn(SIGNING_KEYS) },
+        { Action: 'ssm:GetParameter', Effect: 'Allow', Resource: parameterArn(KEY_SET) },
+        {
+          Action: 'ssm:GetParametersByPath',
+          Effect: 'Allow',
+          Resource: parameterArn(SIGNING_KEYS),
+        },
       ]);
       const dynamo = statementsFor(statements, 'dynamodb');
       const clientsTable = { 'Fn::GetAtt': [id(auth!.clientsTable), 'Arn'] };
@@ -420,18 +431,32 @@ describe('AuthorizationServer', () => {
         people.some((table) => JSON.stringify(statement.Resource).includes(table)),
       );
       expect(onClients.length + onReplay.length + onPeople.length).toBe(dynamo.length);
+      // Decrypting is granted by the key policy alone.
       expect(statementsFor(statements, 'kms')).toEqual([]);
     });
 
-    it('lets rotation read and write the signing-keys parameter and nothing else in SSM', () => {
+    it('lets rotation read and write the key set and write and delete its keys, nothing else in SSM', () => {
       const { template, auth, id } = defaults();
       const statements = statementsOf(template, id(auth!.rotationFunction.function));
-      const ssm = statementsFor(statements, 'ssm');
-      for (const statement of ssm) {
-        expect(statement.Resource).toEqual(parameterArn(SIGNING_KEYS));
-      }
-      expect(ssm.flatMap(actionsOf).sort()).toEqual(['ssm:GetParameter', 'ssm:PutParameter']);
+      expect(statementsFor(statements, 'ssm')).toEqual([
+        {
+          Action: ['ssm:GetParameter', 'ssm:PutParameter'],
+          Effect: 'Allow',
+          Resource: parameterArn(KEY_SET),
+        },
+        {
+          Action: 'ssm:GetParametersByPath',
+          Effect: 'Allow',
+          Resource: parameterArn(SIGNING_KEYS),
+        },
+        {
+          Action: ['ssm:PutParameter', 'ssm:DeleteParameter'],
+          Effect: 'Allow',
+          Resource: parameterArn(`${SIGNING_KEYS}/*`),
+        },
+      ]);
       expect(statementsFor(statements, 'dynamodb')).toEqual([]);
+      expect(statementsFor(statements, 'kms')).toEqual([]);
     });
 
     it('lets the authorizer read only the usage-key parameter and the route scopes', () => {

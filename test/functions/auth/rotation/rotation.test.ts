@@ -1,13 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { createLocalJWKSet, jwtVerify } from 'jose';
-import { mockClient } from 'aws-sdk-client-mock';
-import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import {
-  CreateSecretCommand,
-  GetSecretValueCommand,
-  PutSecretValueCommand,
-  SecretsManagerClient,
-} from '@aws-sdk/client-secrets-manager';
 import {
   createRotationHandler,
   rotationPolicyFromEnv,
@@ -23,8 +15,7 @@ import {
   CachedKeyDocument,
   InMemoryKeyStore,
   jwksOf,
-  SecretsManagerKeyStore,
-  SsmKeyStore,
+  keyStoreFromEnv,
   type KeyDocument,
 } from '../../../../functions/runtime/auth/key-store';
 import { ISSUER, POLICY, powertools, proxyEvent, T0 } from '../fixtures';
@@ -175,49 +166,18 @@ describe('rotation handler and the token service', () => {
 });
 
 describe('key stores', () => {
-  it('SSM: SecureString, Intelligent-Tiering, ParameterNotFound → undefined', async () => {
-    const ssm = mockClient(SSMClient);
-    const store = new SsmKeyStore(new SSMClient({ region: 'eu-west-1' }), '/platform/keys');
-    ssm
-      .on(GetParameterCommand)
-      .rejectsOnce(Object.assign(new Error('nope'), { name: 'ParameterNotFound' }));
-    expect(await store.load()).toBeUndefined();
-    const doc = (await rotateKeys(undefined, T0, POLICY)).document;
-    ssm.on(PutParameterCommand).resolves({});
-    await store.save(doc);
-    const put = ssm.commandCalls(PutParameterCommand)[0].args[0].input;
-    expect(put).toMatchObject({
-      Name: '/platform/keys',
-      Type: 'SecureString',
-      Overwrite: true,
-      Tier: 'Intelligent-Tiering',
-    });
-    ssm.on(GetParameterCommand).resolves({ Parameter: { Value: put.Value } });
-    expect(await store.load()).toEqual(doc);
-    expect(ssm.commandCalls(GetParameterCommand).at(-1)!.args[0].input.WithDecryption).toBe(true);
-    ssm.restore();
-  });
-
-  it('Secrets Manager: creates the secret on first save', async () => {
-    const sm = mockClient(SecretsManagerClient);
-    const store = new SecretsManagerKeyStore(
-      new SecretsManagerClient({ region: 'eu-west-1' }),
-      'platform/keys',
+  // SsmKeyStore itself is tested against the emulator: test/integration/auth/signing-key-store.test.ts.
+  it('the store comes from the environment, and a missing location is refused by name', () => {
+    expect(() =>
+      keyStoreFromEnv({
+        SIGNING_KEYS_PATH: '/_auth/shop/dev/signing-keys',
+        SIGNING_KEY_SET_PARAMETER: '/_auth/shop/dev/signing-key-set',
+      }),
+    ).not.toThrow();
+    expect(() => keyStoreFromEnv({ SIGNING_KEYS_PATH: '/_auth/shop/dev/signing-keys' })).toThrow(
+      /SIGNING_KEY_SET_PARAMETER/,
     );
-    sm.on(GetSecretValueCommand).rejects(
-      Object.assign(new Error('nope'), { name: 'ResourceNotFoundException' }),
-    );
-    expect(await store.load()).toBeUndefined();
-    sm.on(PutSecretValueCommand).rejects(
-      Object.assign(new Error('nope'), { name: 'ResourceNotFoundException' }),
-    );
-    sm.on(CreateSecretCommand).resolves({});
-    const doc = (await rotateKeys(undefined, T0, POLICY)).document;
-    await store.save(doc);
-    expect(JSON.parse(sm.commandCalls(CreateSecretCommand)[0].args[0].input.SecretString!)).toEqual(
-      doc,
-    );
-    sm.restore();
+    expect(() => keyStoreFromEnv({})).toThrow(/SIGNING_KEYS_PATH/);
   });
 
   it('the cached document is loaded once per TTL and survives a failed reload', async () => {
