@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { LocalFirewall } from './gateway-firewall';
 import { renderGatewayResponse } from './gateway-responses';
 import {
   answerProtocolErrors,
@@ -36,6 +37,11 @@ export interface LocalGatewayOptions {
    * @default - no segment; functions still get a new trace ID per request
    */
   readonly tracing?: RequestTracer;
+  /**
+   * The stage's web ACL rate rules, checked before anything else as WAF is.
+   * @default - no per-source limits
+   */
+  readonly firewall?: LocalFirewall;
 }
 
 /** The gateway's side of tracing (`tracing/local-tracing.ts`). */
@@ -101,6 +107,22 @@ export class LocalGateway {
         response,
         { status: 503, title: 'Service Unavailable', detail: 'The platform is starting.' },
         { 'retry-after': '1' },
+      );
+    }
+    // Keyed by the socket's address: X-Forwarded-For is whatever the caller writes.
+    const limited = this.options.firewall?.check({
+      method,
+      rawPath: pathOf(request.url),
+      sourceAddress: request.socket.remoteAddress ?? '',
+    });
+    if (limited?.allowed === false) {
+      response.setHeader('retry-after', String(limited.retryAfterSeconds));
+      return this.gatewayError(
+        response,
+        'THROTTLED',
+        'Too many requests from this address; retry later.',
+        pathOf(request.url),
+        requestId,
       );
     }
     // A client's well-formed X-Amzn-Trace-Id is continued, as API Gateway does; the answer names

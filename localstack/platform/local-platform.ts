@@ -16,6 +16,7 @@ import { InvokePermissions, ResourcePolicies } from './invoke-permissions';
 import { LocalLambdaApi } from './lambda-api';
 import { LocalFunction } from './lambda-runtime';
 import { LocalGateway } from './local-gateway';
+import { LocalFirewall, readFirewallRules } from './gateway-firewall';
 import { DEFAULT_KEPT_LOG_RUNS, rotateLogDir } from './log-rotation';
 import { LOCAL_OPENSEARCH_HOST, nameResources } from './physical-names';
 import { phase, type ProgressListener } from './progress';
@@ -390,8 +391,13 @@ export async function startLocalPlatform(
               ),
             );
         }
+        // The stage's WAF rate rules, held per client socket address (README: security).
+        const firewall = readFirewallRules(deployed[servedStack].stack.template);
+        for (const reason of firewall.skipped)
+          process.stderr.write(`serverless-msa: web ACL rule ${reason}\n`);
         gateway.serve({
           api,
+          firewall: firewall.rules.length ? new LocalFirewall(firewall.rules) : undefined,
           apiContext: {
             apiId: served.apiId,
             stage: api.stageName,
