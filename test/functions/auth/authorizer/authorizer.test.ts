@@ -66,6 +66,7 @@ function settings(overrides: Partial<AuthorizerSettings> = {}): AuthorizerSettin
 
 interface Harness {
   authorize: ReturnType<typeof createAuthorizer>;
+  verifier: ReturnType<typeof createTokenVerifier>;
   fetches: string[];
   clock: { now: Date };
   setJwks: (uri: string, jwks: unknown) => void;
@@ -87,15 +88,21 @@ function harness(
     return body === undefined ? new Response('{}', { status: 404 }) : Response.json(body);
   }) as typeof fetch;
   const s = settings(overrides);
+  const verifier = createTokenVerifier({
+    settings: s,
+    clock: () => clock.now,
+    fetch: countingFetch,
+  });
   const authorize = createAuthorizer({
     settings: s,
-    verifier: createTokenVerifier({ settings: s, clock: () => clock.now, fetch: countingFetch }),
+    verifier,
     rules: RULES,
     usageKeys: new StaticUsageKeyResolver({ reader: 'reader-api-key-value-0123456789' }),
     powertools: powertools(),
   });
   return {
     authorize,
+    verifier,
     fetches,
     clock,
     setJwks: (uri, jwks) => void (jwksByUri[uri] = jwks),
@@ -423,6 +430,92 @@ describe('authorizer: security corpus → 401', () => {
     const afterHarness = harness({ [JWKS_URI]: jwksOf(second.document, after) });
     afterHarness.clock.now = after;
     await expectUnauthorized(afterHarness.authorize(authorizerEvent(`Bearer ${longLived}`)));
+  });
+
+  it('a token living longer than the platform allows (a hundred-year exp, platform/admin) is refused at once', async () => {
+    const h = harness({ [JWKS_URI]: jwksOf(doc, T0) });
+    const forged = await sign(
+      key,
+      accessClaims({ scope: 'platform/admin', exp: T0_SECONDS + 100 * 365 * 86_400 }),
+    );
+    await expectUnauthorized(
+      h.authorize(authorizerEvent(`Bearer ${forged}`, 'POST', '/admin/circuits/{name}/force-open')),
+    );
+    expect(h.verifier.cacheSize()).toBe(0);
+  });
+
+  it('exp − iat beyond the lifetime + tolerance, iat in the future, and missing iat / jti / client_id fail', async () => {
+    const h = harness({ [JWKS_URI]: jwksOf(doc, T0) }, { accessTokenTtlSeconds: 3600 });
+    const ok = (claims: JWTPayload) =>
+      sign(key, accessClaims(claims)).then((t) => h.authorize(authorizerEvent(`Bearer ${t}`)));
+    const refused = (claims: JWTPayload) =>
+      sign(key, { ...accessClaims(), ...claims }).then((t) =>
+        expectUnauthorized(h.authorize(authorizerEvent(`Bearer ${t}`))),
+      );
+    await expect(ok({ exp: T0_SECONDS + 3600 + 30 })).resolves.toBeDefined();
+    await refused({ exp: T0_SECONDS + 3600 + 31 });
+    await expect(ok({ iat: T0_SECONDS + 30 })).resolves.toBeDefined();
+    await refused({ iat: T0_SECONDS + 31 });
+    await refused({ iat: undefined });
+    await refused({ jti: undefined });
+    await refused({ jti: 42 });
+    await refused({ client_id: undefined });
+    await refused({ client_id: ['reader'] });
+    // an azp does not stand in for the platform's own client_id
+    await refused({ client_id: undefined, azp: 'reader' });
+  });
+
+  it('warm verifier: a forged platform/admin token verified once is refused once its key left the JWKS and the key-set cache age passed', async () => {
+    // The longest lifetime the platform allows, so the token's exp is no help.
+    const h = harness({ [JWKS_URI]: jwksOf(doc, T0) }, { accessTokenTtlSeconds: 86_400 });
+    const leaked = key;
+    const forged = await sign(
+      leaked,
+      accessClaims({ scope: 'platform/admin', exp: T0_SECONDS + 86_400 }),
+    );
+    const admin = () =>
+      h.authorize(authorizerEvent(`Bearer ${forged}`, 'POST', '/admin/circuits/{name}/force-open'));
+    const first = await admin();
+    expect(statements(first.policyDocument, 'Allow')).toContain(
+      `${METHOD_ARN_BASE}/POST/admin/circuits/*/force-open`,
+    );
+    expect(h.verifier.cacheSize()).toBe(1);
+    expect(h.fetches).toHaveLength(1);
+
+    // The operator removes the key at once (emergency): the JWKS no longer holds it.
+    h.setJwks(JWKS_URI, { keys: jwksOf(doc, T0).keys.filter((k) => k.kid !== leaked.kid) });
+    // Within the key-set cache age the warm verifier still serves it from its cache (the bound)…
+    h.clock.now = new Date(T0.getTime() + 599_000);
+    await expect(admin()).resolves.toBeDefined();
+    expect(h.fetches).toHaveLength(1);
+    // …and once the cache age (600 s) passed, the set is fetched again and the token is refused.
+    h.clock.now = new Date(T0.getTime() + 601_000);
+    await expectUnauthorized(admin());
+    expect(h.fetches).toHaveLength(2);
+    expect(h.verifier.cacheSize()).toBe(0);
+    // A month later: still refused, with no further fetch than the cooldown allows.
+    h.clock.now = new Date(T0.getTime() + 30 * 86_400_000);
+    await expectUnauthorized(admin());
+  });
+
+  it('a key-set fetch for a new kid drops the cached tokens of a kid that left the set at once', async () => {
+    const h = harness({ [JWKS_URI]: jwksOf(doc, T0) });
+    const revoked = await sign(key, accessClaims({ scope: 'platform/admin' }));
+    await h.authorize(authorizerEvent(`Bearer ${revoked}`));
+    expect(h.verifier.cacheSize()).toBe(1);
+
+    // The key is removed and another one published; a token of the new key arrives.
+    const replacement = (await rotateKeys(undefined, T0, POLICY)).document;
+    const newKey = current(replacement);
+    h.setJwks(JWKS_URI, { keys: jwksOf(replacement, T0).keys });
+    h.clock.now = new Date(T0.getTime() + 31_000); // past the unknown-kid cooldown
+    await expect(
+      h.authorize(authorizerEvent(`Bearer ${await sign(newKey, accessClaims())}`)),
+    ).resolves.toBeDefined();
+    expect(h.fetches).toHaveLength(2);
+    // The revoked key's cached token went with that fetch, well within the cache age.
+    expect(h.verifier.cacheSize()).toBe(1);
+    await expectUnauthorized(h.authorize(authorizerEvent(`Bearer ${revoked}`)));
   });
 
   it('a JWKS endpoint that is down is not reported as an invalid token, and is not hammered', async () => {

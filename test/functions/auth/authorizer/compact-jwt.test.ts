@@ -47,6 +47,21 @@ function signRaw(signer: StoredKey, header: object, payload: object): string {
   return `${input}.${signature.toString('base64url')}`;
 }
 
+/** The platform's access-token lifetime (ACCESS_TOKEN_TTL_SECONDS's default). */
+const TTL = 900;
+
+/**
+ * The platform's rules jose has no option for: `client_id` and `jti` strings, and a lifetime
+ * (`exp − iat`) within the platform's plus the tolerance.
+ */
+function platformRules(payload: JWTPayload, toleranceSeconds: number): boolean {
+  return (
+    typeof payload.client_id === 'string' &&
+    typeof payload.jti === 'string' &&
+    payload.exp! - payload.iat! <= TTL + toleranceSeconds
+  );
+}
+
 /** Tokens that differ from a valid one in one respect each. */
 async function corpus(): Promise<Record<string, string>> {
   const valid = await sign(key, accessClaims());
@@ -66,6 +81,25 @@ async function corpus(): Promise<Record<string, string>> {
     'no sub': await sign(key, { ...accessClaims(), sub: undefined }),
     'nbf 31 s ahead': await sign(key, accessClaims({ nbf: T0_SECONDS + 31 })),
     'iat a string': await sign(key, accessClaims({ iat: 'now' as never })),
+    'no iat': await sign(key, { ...accessClaims(), iat: undefined }),
+    'no jti': await sign(key, { ...accessClaims(), jti: undefined }),
+    'no client_id': await sign(key, { ...accessClaims(), client_id: undefined }),
+    'client_id a number': await sign(key, accessClaims({ client_id: 7 })),
+    'iat 29 s ahead': await sign(key, accessClaims({ iat: T0_SECONDS + 29 })),
+    'iat 31 s ahead': await sign(key, accessClaims({ iat: T0_SECONDS + 31 })),
+    'iat a year ahead': await sign(key, accessClaims({ iat: T0_SECONDS + 365 * 86_400 })),
+    'exp − iat the lifetime + tolerance': await sign(
+      key,
+      accessClaims({ iat: T0_SECONDS, exp: T0_SECONDS + TTL + 30 }),
+    ),
+    'exp − iat 1 s over the lifetime + tolerance': await sign(
+      key,
+      accessClaims({ iat: T0_SECONDS, exp: T0_SECONDS + TTL + 31 }),
+    ),
+    'exp in a hundred years': await sign(
+      key,
+      accessClaims({ exp: T0_SECONDS + 100 * 365 * 86_400 }),
+    ),
     'unknown crit': signRaw(
       key,
       { alg: 'ES256', kid: key.kid, typ: 'at+jwt', crit: ['x-extension'], 'x-extension': 1 },
@@ -96,6 +130,7 @@ describe('compact JWT checks on node:crypto', () => {
   it('accept and refuse exactly the tokens jose’s jwtVerify accepts and refuses', async () => {
     const jwks = jwksOf(doc, T0);
     const settings = authorizerSettingsFromEnv({ ISSUER_URL: ISSUER });
+    expect(settings.accessTokenTtlSeconds).toBe(TTL);
     const verifier = createTokenVerifier({
       settings: { ...settings, verifiedCacheMaxEntries: 0 },
       clock: () => T0,
@@ -113,11 +148,15 @@ describe('compact JWT checks on node:crypto', () => {
         issuer: ISSUER,
         audience: ISSUER,
         typ: 'at+jwt',
-        requiredClaims: ['exp', 'sub'],
+        requiredClaims: ['exp', 'sub', 'iat', 'jti', 'client_id'],
         clockTolerance: settings.clockToleranceSeconds,
+        // refuses an iat in the future beyond the tolerance
+        maxTokenAge: TTL + settings.clockToleranceSeconds,
         currentDate: T0,
       }).then(
-        (result: { payload: JWTPayload }) => typeof result.payload.sub === 'string',
+        (result: { payload: JWTPayload }) =>
+          typeof result.payload.sub === 'string' &&
+          platformRules(result.payload, settings.clockToleranceSeconds),
         () => false,
       );
       judged[name] = { ours, jose };
@@ -126,7 +165,20 @@ describe('compact JWT checks on node:crypto', () => {
       expect(ours, `${name}: ours ${ours}, jose ${jose}`).toBe(jose);
     // The corpus holds both outcomes, so the comparison means something.
     expect(Object.values(judged).filter((j) => j.jose).length).toBeGreaterThanOrEqual(4);
-    expect(Object.values(judged).filter((j) => !j.jose).length).toBeGreaterThanOrEqual(15);
+    expect(Object.values(judged).filter((j) => !j.jose).length).toBeGreaterThanOrEqual(25);
+    // the lifetime rules decide these, whatever jose alone would say
+    for (const name of [
+      'no iat',
+      'no jti',
+      'no client_id',
+      'iat 31 s ahead',
+      'iat a year ahead',
+      'exp − iat 1 s over the lifetime + tolerance',
+      'exp in a hundred years',
+    ])
+      expect(judged[name], name).toEqual({ ours: false, jose: false });
+    expect(judged['exp − iat the lifetime + tolerance']).toEqual({ ours: true, jose: true });
+    expect(judged['iat 29 s ahead']).toEqual({ ours: true, jose: true });
   });
 
   it('stops using a remembered key once the refetched key set no longer holds it', async () => {
