@@ -41,9 +41,8 @@ export class DemoPlatformStack extends Stack {
       // Short, so a changed parameter or flag shows within seconds in the demo.
       configMaxAge: Duration.seconds(2),
       healthProbeInterval: Duration.minutes(1),
-      // LocalStack's community tier cannot create an OpenSearch domain offline: the demo leaves
-      // central logs out when synthesized for it (`-c serverless-msa:target=localstack`).
-      observability: onLocalStack(this) ? { centralLogs: false } : undefined,
+      // The target comes from the context: `cdklocal deploy -c serverless-msa:target=localstack`
+      // leaves out what LocalStack's community tier cannot create (see PlatformTarget).
     });
     this.platform.configuration.addFeatureFlags('features', {
       recommendations: {
@@ -52,9 +51,4 @@ export class DemoPlatformStack extends Stack {
       },
     });
   }
-}
-
-/** True when the app is synthesized for a LocalStack deploy (`-c serverless-msa:target=localstack`). */
-export function onLocalStack(scope: Construct): boolean {
-  return scope.node.tryGetContext('serverless-msa:target') === 'localstack';
 }

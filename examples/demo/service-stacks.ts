@@ -4,7 +4,6 @@ import type { Construct } from 'constructs';
 import { toJSONSchema } from 'zod';
 import { BookAdded } from '../../functions/services/contracts/book-added';
 import { type IMicroservice, Microservice, MicroservicePlatform } from '../../lib';
-import { onLocalStack } from './platform-stack';
 
 export interface DemoServiceStackProps extends StackProps {
   /** Folder of the demo services' handler sources (`functions/services`). */
@@ -14,13 +13,15 @@ export interface DemoServiceStackProps extends StackProps {
   readonly stage: string;
 }
 
-/** The platform a service stack attaches to: found by name and stage, read at deploy time. */
+/**
+ * The platform a service stack attaches to: found by name and stage, read at deploy time. Its
+ * target (AWS or LocalStack) comes from the same context as the platform stack's.
+ */
 function lookupPlatform(scope: Construct, props: DemoServiceStackProps) {
   return MicroservicePlatform.fromLookup(scope, 'Platform', {
     platformName: props.platformName,
     stage: props.stage,
     removalPolicy: RemovalPolicy.DESTROY,
-    ...(onLocalStack(scope) ? { centralLogs: false } : {}),
   });
 }
 

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { Lazy, Stack, Validations } from 'aws-cdk-lib';
-import type * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { PlatformTarget, platformTargetOf } from '../platform/platform-target';
 
 export interface RouteDeploymentProps {
   /** The shared REST API the methods belong to. */
@@ -18,6 +19,15 @@ export interface RouteDeploymentProps {
    * @default - the methods' hash only
    */
   readonly revision?: string;
+  /**
+   * Where the API is deployed. On LocalStack (no `Custom::*` resources there) a plain
+   * `AWS::ApiGateway::Deployment` of the stage takes the custom resources' place: a new one
+   * (its logical ID carries the methods' hash) whenever the methods change, each one retained,
+   * because LocalStack deletes the stage with a deployment it deletes. A deleted service's routes
+   * then stay on the stage until the next deployment.
+   * @default - the context's `serverless-msa:target`, else PlatformTarget.AWS
+   */
+  readonly target?: PlatformTarget;
 }
 
 /**
@@ -35,13 +45,25 @@ export interface RouteDeploymentProps {
  * the API as it then is, services' methods included.
  */
 export class RouteDeployment extends Construct {
-  private readonly deploy: cr.AwsCustomResource;
-  private readonly retire: cr.AwsCustomResource;
+  private readonly deploy?: cr.AwsCustomResource;
+  private readonly retire?: cr.AwsCustomResource;
+  /** The plain deployment used instead on LocalStack. */
+  private readonly plain?: apigw.Deployment;
   private readonly fingerprints: unknown[] = [];
 
   constructor(scope: Construct, id: string, props: RouteDeploymentProps) {
     super(scope, id);
     const stack = Stack.of(this);
+    if (platformTargetOf(this, props.target) === PlatformTarget.LOCALSTACK) {
+      this.plain = new apigw.Deployment(this, 'Deploy', {
+        api: apigw.RestApi.fromRestApiId(this, 'RestApi', props.restApiId),
+        stageName: props.stageName,
+        description: `${props.owner} routes`,
+        retainDeployments: true,
+      });
+      if (props.revision !== undefined) this.plain.addToLogicalId(props.revision);
+      return;
+    }
     const restApiArn = stack.formatArn({
       service: 'apigateway',
       account: '',
@@ -106,8 +128,13 @@ export class RouteDeployment extends Construct {
 
   /** Deploys `method` with the stage: after it exists, and again once it is gone. */
   addMethod(method: apigw.Method, fingerprint: unknown): void {
-    this.deploy.node.addDependency(method);
-    method.node.addDependency(this.retire);
+    if (this.plain) {
+      this.plain.node.addDependency(method);
+      this.plain.addToLogicalId(fingerprint);
+      return;
+    }
+    this.deploy!.node.addDependency(method);
+    method.node.addDependency(this.retire!);
     this.fingerprints.push(fingerprint);
   }
 

@@ -2,6 +2,7 @@ import { Stack, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import type { PlatformTarget } from '../platform/platform-target';
 import { RouteDeployment } from './route-deployment';
 
 export interface ServiceApiProps {
@@ -14,6 +15,11 @@ export interface ServiceApiProps {
   readonly handler: lambda.IFunction;
   /** Whose routes these are (the service's name). */
   readonly owner: string;
+  /**
+   * Where the API is deployed (how the routes reach the stage: see RouteDeployment).
+   * @default - the context's `serverless-msa:target`, else PlatformTarget.AWS
+   */
+  readonly target?: PlatformTarget;
 }
 
 export interface ServiceRouteOptions {
@@ -58,6 +64,7 @@ export class ServiceApi extends Construct {
       stageName: props.stageName,
       owner: props.owner,
       revision: props.handler.functionArn,
+      target: props.target,
     });
   }
 

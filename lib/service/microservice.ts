@@ -451,6 +451,7 @@ export class Microservice extends MicroserviceBase {
       stageName: platform.stage,
       handler: this.function,
       owner: props.serviceName,
+      target: platform.target,
     });
     this.routeScopes = new RouteScopeParameters(this, 'RouteScopes', {
       path: `${routeScopesPath(platform.platformName, platform.stage)}/${props.serviceName}`,
