@@ -1,7 +1,16 @@
-import { decodeJwt, importJWK, jwtVerify, type JWK } from 'jose';
+import {
+  decodeJwt,
+  decodeProtectedHeader,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  jwtVerify,
+  type JWK,
+  type JWTPayload,
+} from 'jose';
 import { findHeader } from '../../runtime/observability/correlation';
 import type { ClientRecord, ClientsRepository } from './clients';
-import { verifyClientSecret } from './clients';
+import { isClientUsable, verifyClientSecret } from './clients';
 import { OAuthError } from './oauth-error';
 import type { ReplayStore } from './replay';
 
@@ -13,6 +22,7 @@ export const CLIENT_AUTH_METHODS = [
 ] as const;
 export type ClientAuthMethod = (typeof CLIENT_AUTH_METHODS)[number];
 export const ASSERTION_ALGORITHMS = ['ES256', 'RS256'] as const;
+type AssertionAlgorithm = (typeof ASSERTION_ALGORITHMS)[number];
 
 export interface AuthenticatedClient {
   readonly client: ClientRecord;
@@ -22,11 +32,13 @@ export interface AuthenticatedClient {
 export interface ClientAuthContext {
   readonly clients: ClientsRepository;
   readonly replay: ReplayStore;
+  /** The issuer identifier: the one audience a client assertion may name. */
   readonly issuer: string;
+  /** Only to tell a client that names it as `aud` to name the issuer instead. */
   readonly tokenEndpoint: string;
   readonly now: Date;
   readonly clockToleranceSeconds: number;
-  /** Longest accepted assertion lifetime (exp - now). */
+  /** Longest accepted assertion lifetime, `exp - iat` (the service's default is 300 s). */
   readonly maxAssertionLifetimeSeconds: number;
   readonly realm: string;
 }
@@ -36,8 +48,9 @@ const CLIENT_ID = /^[\x21-\x7E]{1,256}$/;
 /**
  * Authenticates the client by exactly one method (RFC 6749 §2.3): HTTP Basic, client_secret in
  * the body, or a private_key_jwt assertion (RFC 7523 §2.2). Every failure to authenticate is the
- * same `invalid_client` (unknown client, wrong secret, disabled client), after the same scrypt
- * work, so the answer does not reveal which clients exist.
+ * same `invalid_client` (unknown, disabled or expired client, wrong secret or signature), after
+ * the same hashing or signature-verification work, so neither the answer nor its timing reveals
+ * which clients exist.
  */
 export async function authenticateClient(
   headers: Record<string, string | undefined> | null,
@@ -106,15 +119,62 @@ async function checkSecret(
   secret: string,
   ctx: ClientAuthContext,
 ): Promise<ClientRecord | undefined> {
+  const presented = secret.slice(0, 1024);
   const client =
     CLIENT_ID.test(clientId) && secret.length <= 1024
       ? await ctx.clients.find(clientId)
       : undefined;
-  const usable = client && !client.disabled ? client.secretHash : undefined;
-  const ok = await verifyClientSecret(secret.slice(0, 1024), usable);
-  return ok ? client : undefined;
+  const usable = client && isClientUsable(client, ctx.now) ? client.secretHash : undefined;
+  return (await verifyClientSecret(presented, usable)) ? client : undefined;
 }
 
+/**
+ * `typ` values a client assertion may carry (RFC 7515 §4.1.9: case-insensitive, `application/`
+ * optional): none, `JWT`, or the explicit type of draft-ietf-oauth-rfc7523bis. Anything else —
+ * above all an access token's `at+jwt` (RFC 9068) — is some other JWT replayed as an assertion.
+ */
+const ASSERTION_TYPES = new Set(['jwt', 'client-authentication+jwt']);
+
+function isAssertionType(typ: unknown): boolean {
+  if (typ === undefined) return true;
+  return (
+    typeof typ === 'string' && ASSERTION_TYPES.has(typ.toLowerCase().replace(/^application\//, ''))
+  );
+}
+
+/**
+ * `aud` must name this server's issuer identifier and nothing else (draft-ietf-oauth-rfc7523bis,
+ * which closes the attack where an assertion meant for one server is accepted by another): a string,
+ * or an array holding exactly that one value (the same claim under RFC 7519 §4.1.3). The token
+ * endpoint URL, which RFC 7523 also allowed, is refused, as is any array with a second value.
+ */
+function isOwnAudience(aud: unknown, issuer: string): boolean {
+  return aud === issuer || (Array.isArray(aud) && aud.length === 1 && aud[0] === issuer);
+}
+
+// Public keys nobody holds the private half of, verified against for clients that cannot
+// authenticate by assertion, so that they cost the same signature check as one that can.
+const dummyKeys = new Map<AssertionAlgorithm, Promise<JWK>>();
+
+function dummyJwk(alg: AssertionAlgorithm): Promise<JWK> {
+  let jwk = dummyKeys.get(alg);
+  if (!jwk) {
+    jwk = generateKeyPair(alg, { extractable: true }).then(({ publicKey }) => exportJWK(publicKey));
+    jwk.catch(() => dummyKeys.delete(alg));
+    dummyKeys.set(alg, jwk);
+  }
+  return jwk;
+}
+
+function keyFits(jwk: JWK, alg: AssertionAlgorithm): boolean {
+  return alg === 'ES256' ? jwk.kty === 'EC' && jwk.crv === 'P-256' : jwk.kty === 'RSA';
+}
+
+/**
+ * private_key_jwt (RFC 7523 §3): signature by the client's registered key with an allowed
+ * algorithm, `iss` = `sub` = client ID, `aud` = the issuer alone, `iat` not in the future,
+ * `exp - iat` at most `maxAssertionLifetimeSeconds`, a single-use `jti`, an assertion `typ`.
+ */
 async function checkAssertion(
   params: Map<string, string>,
   ctx: ClientAuthContext,
@@ -130,41 +190,59 @@ async function checkAssertion(
   const assertion = params.get('client_assertion');
   if (!assertion) throw new OAuthError('invalid_request', 'client_assertion is required.');
 
+  // Checks on the unverified header and subject come first: they answer the same whether or not
+  // the client exists.
   let claimedId: unknown;
+  let alg: AssertionAlgorithm;
   try {
+    const header = decodeProtectedHeader(assertion);
+    if (!ASSERTION_ALGORITHMS.includes(header.alg as AssertionAlgorithm)) throw fail();
+    alg = header.alg as AssertionAlgorithm;
+    if (!isAssertionType(header.typ)) throw fail('The client assertion has the wrong typ.');
     claimedId = decodeJwt(assertion).sub;
-  } catch {
-    throw fail();
+  } catch (error) {
+    throw error instanceof OAuthError ? error : fail();
   }
   if (typeof claimedId !== 'string' || !CLIENT_ID.test(claimedId)) throw fail();
   const bodyClientId = params.get('client_id');
   if (bodyClientId !== undefined && bodyClientId !== claimedId) throw fail();
 
-  const client = await ctx.clients.find(claimedId);
-  if (!client || client.disabled || !client.publicJwk) throw fail();
-
-  let payload;
+  const found = await ctx.clients.find(claimedId);
+  const client =
+    found && isClientUsable(found, ctx.now) && found.publicJwk && keyFits(found.publicJwk, alg)
+      ? found
+      : undefined;
+  // The same import and signature check whether or not the client may authenticate this way.
+  let payload: JWTPayload | undefined;
   try {
-    const jwk = client.publicJwk as JWK;
-    const allowed = ASSERTION_ALGORITHMS.filter((alg) =>
-      jwk.kty === 'EC' ? alg === 'ES256' : alg === 'RS256',
-    );
-    const key = await importJWK(jwk, jwk.alg ?? allowed[0]);
+    const key = await importJWK(client ? client.publicJwk! : await dummyJwk(alg), alg);
     ({ payload } = await jwtVerify(assertion, key, {
-      algorithms: [...allowed],
-      issuer: client.clientId,
-      subject: client.clientId,
-      audience: [ctx.tokenEndpoint, ctx.issuer],
-      requiredClaims: ['exp', 'jti'],
+      algorithms: [alg],
+      issuer: claimedId,
+      subject: claimedId,
+      // aud is checked below, stricter than jose's any-of-the-array match.
+      requiredClaims: ['exp', 'iat', 'jti'],
       clockTolerance: ctx.clockToleranceSeconds,
       currentDate: ctx.now,
     }));
   } catch {
-    throw fail();
+    payload = undefined;
+  }
+  if (!client || !payload) throw fail();
+
+  if (!isOwnAudience(payload.aud, ctx.issuer)) {
+    throw fail(
+      isOwnAudience(payload.aud, ctx.tokenEndpoint)
+        ? 'The client assertion must name the issuer identifier as its audience.'
+        : 'The client assertion must name this server alone as its audience.',
+    );
   }
   const nowSeconds = Math.floor(ctx.now.getTime() / 1000);
+  const iat = payload.iat!;
   const exp = payload.exp!;
-  if (exp - nowSeconds > ctx.maxAssertionLifetimeSeconds)
+  if (iat > nowSeconds + ctx.clockToleranceSeconds)
+    throw fail('The client assertion is issued in the future.');
+  if (exp - iat > ctx.maxAssertionLifetimeSeconds)
     throw fail('The client assertion lives too long.');
   if (typeof payload.jti !== 'string' || !payload.jti || payload.jti.length > 256) throw fail();
   const fresh = await ctx.replay.claim(

@@ -1,12 +1,14 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { JWK } from 'jose';
-import { hashSecret, verifySecret } from './secret-hash';
 
 /** A registered OAuth client, as stored in the clients table (partition key `clientId`). */
 export interface ClientRecord {
   readonly clientId: string;
-  /** `scrypt$N$r$p$salt$hash` (salt and hash base64url); absent for private_key_jwt-only clients. */
+  /**
+   * `hmac-sha256$salt$mac` (./client-secret), or `scrypt$N$r$p$salt$hash` written before it;
+   * absent for private_key_jwt-only clients.
+   */
   readonly secretHash?: string;
   /** The scopes the client may be granted. */
   readonly scopes: string[];
@@ -15,13 +17,26 @@ export interface ClientRecord {
   /** The API key value of the client's usage plan (per-client quotas), if any. */
   readonly usagePlanKey?: string;
   readonly rateLimitTier?: string;
+  /** The kill switch. Read from an item, anything but absent or boolean `false` counts as true. */
   readonly disabled?: boolean;
+  /**
+   * When the client stops being accepted (epoch seconds; also the table's TTL attribute, whose sweep
+   * may lag by days, so it is checked on every read).
+   */
+  readonly expiresAt?: number;
   /** Grants the client may use. @default ['client_credentials'] */
   readonly grantTypes?: string[];
 }
 
 export interface ClientsRepository {
   find(clientId: string): Promise<ClientRecord | undefined>;
+}
+
+/** Whether the client may authenticate at `now`: not disabled (fail closed) and not expired. */
+export function isClientUsable(client: ClientRecord, now: Date): boolean {
+  const enabled = client.disabled === undefined || client.disabled === false;
+  const live = client.expiresAt === undefined || client.expiresAt * 1000 > now.getTime();
+  return enabled && live;
 }
 
 /** The clients table through the DynamoDB document client. */
@@ -46,7 +61,11 @@ export class DynamoDbClientsRepository implements ClientsRepository {
   }
 }
 
-/** Tolerates the shapes a hand-written item may take (string sets, lists). */
+/**
+ * Tolerates the shapes a hand-written item may take (string sets, lists), and fails closed where
+ * it matters: `disabled` set to anything but `false` (`"true"`, `1`, `"no"`, null) disables the
+ * client, and an `expiresAt` that is not a number of seconds counts as already expired.
+ */
 export function toClientRecord(item: Record<string, unknown>): ClientRecord | undefined {
   if (typeof item.clientId !== 'string' || !item.clientId) return undefined;
   const list = (value: unknown): string[] | undefined =>
@@ -67,30 +86,36 @@ export function toClientRecord(item: Record<string, unknown>): ClientRecord | un
         : undefined,
     usagePlanKey: typeof item.usagePlanKey === 'string' ? item.usagePlanKey : undefined,
     rateLimitTier: typeof item.rateLimitTier === 'string' ? item.rateLimitTier : undefined,
-    disabled: item.disabled === true,
+    disabled: item.disabled !== undefined && item.disabled !== false,
+    expiresAt: expiresAtOf(item.expiresAt),
     grantTypes: list(item.grantTypes),
   };
 }
 
+function expiresAtOf(value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  if (typeof value === 'string' && /^\d{1,12}$/.test(value)) return Number(value);
+  return 0;
+}
+
+/** Items kept in memory and read as the table's are (through `toClientRecord`). */
 export class InMemoryClientsRepository implements ClientsRepository {
-  private readonly clients = new Map<string, ClientRecord>();
-  constructor(records: ClientRecord[] = []) {
-    for (const record of records) this.clients.set(record.clientId, record);
+  private readonly items = new Map<string, Record<string, unknown>>();
+  constructor(records: ReadonlyArray<ClientRecord | Record<string, unknown>> = []) {
+    for (const record of records) this.items.set(String(record.clientId), { ...record });
   }
   async find(clientId: string): Promise<ClientRecord | undefined> {
-    return this.clients.get(clientId);
+    const item = this.items.get(clientId);
+    return item ? toClientRecord(item) : undefined;
   }
 }
 
-// ---- client secret hashing (scrypt, shared with user passwords: ./secret-hash) -------------
+// ---- client secret hashing (keyed hash: ./client-secret; people's passwords keep scrypt) ------
 
-export type { ScryptParameters } from './secret-hash';
-
-/** Hashes a client secret for the clients table: `scrypt$N$r$p$salt$hash`, per-client random salt. */
-export const hashClientSecret = hashSecret;
-
-/**
- * Constant-time check of a presented secret; with no stored hash (unknown or disabled client, or
- * one without a secret) it still does the same scrypt work and answers false.
- */
-export const verifyClientSecret = verifySecret;
+export {
+  CLIENT_SECRET_MIN_LENGTH,
+  hashClientSecret,
+  isLegacyClientSecretHash,
+  verifyClientSecret,
+} from './client-secret';

@@ -1,6 +1,7 @@
 /**
- * Secret hashing for the authorization server: client secrets and user passwords alike are stored
- * as scrypt hashes with a random salt each, checked in constant time.
+ * Password hashing for the authorization server: people's passwords (and client secrets stored
+ * before the keyed format of ./client-secret) are scrypt hashes with a random salt each, checked in
+ * constant time. Low-entropy secrets need the slow hash; random client secrets do not.
  */
 import {
   randomBytes,

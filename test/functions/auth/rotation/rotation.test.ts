@@ -121,7 +121,7 @@ describe('rotation handler and the token service', () => {
         clock: () => now,
         options: { issuer: ISSUER },
       });
-    const secretHash = await hashClientSecret(secret, { N: 1024 });
+    const secretHash = await hashClientSecret(secret);
     const issue = async () => {
       const result = await service()(
         proxyEvent({
