@@ -2,7 +2,7 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import type { APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
 import { parseRouteScopes } from '../../runtime/auth/route-scopes';
-import { createPowertools } from '../../runtime/observability/powertools';
+import { createLogAndMetrics } from '../../runtime/observability/log-and-metrics';
 import { createAuthorizer } from './authorizer';
 import { authorizerSettingsFromEnv } from './config';
 import type { AuthorizerResult } from './policy';
@@ -28,14 +28,14 @@ import { createTokenVerifier } from './verifier';
  * Configuration errors fail at cold start, not per request.
  */
 let authorizer: ReturnType<typeof createAuthorizer> | undefined;
-let powertools: ReturnType<typeof createPowertools> | undefined;
+let powertools: ReturnType<typeof createLogAndMetrics> | undefined;
 
 export const handler = async (
   event: APIGatewayRequestAuthorizerEvent,
   context: Context,
 ): Promise<AuthorizerResult> => {
   if (!authorizer) {
-    powertools = createPowertools('authorizer');
+    powertools = createLogAndMetrics('authorizer');
     const settings = authorizerSettingsFromEnv();
     const parameter = process.env.USAGE_PLAN_KEYS_PARAMETER;
     const staticRules = parseRouteScopes(process.env.ROUTE_SCOPES);

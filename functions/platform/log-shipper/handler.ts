@@ -9,7 +9,9 @@ import {
   logIndexPrefix,
   PLATFORM_NAME_ENV,
 } from '../../runtime/contract';
-import { createOpenSearchClient, createPowertools } from '../../runtime/observability';
+// Its modules, not the observability entry point: that one brings the Tracer (and the X-Ray SDK).
+import { createLogAndMetrics } from '../../runtime/observability/log-and-metrics';
+import { createOpenSearchClient } from '../../runtime/observability/opensearch-client';
 import { auditIndexTemplate, copyAuditRecords, toAuditDocument } from './audit-records';
 import { deliverDocuments } from './bulk-delivery';
 import { sendDeadLetters } from './dead-letters';
@@ -28,7 +30,7 @@ import { toLogDocument } from './log-document';
  *
  * Environment: see LOG_SHIPPER_ENV (contract.ts).
  */
-const { logger, metrics } = createPowertools('platform-log-shipper');
+const { logger, metrics } = createLogAndMetrics('platform-log-shipper');
 const env = process.env;
 const endpoint = env[LOG_SHIPPER_ENV.endpoint];
 const indexPrefix =

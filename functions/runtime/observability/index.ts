@@ -4,6 +4,7 @@ export {
   isValidCorrelationId,
   resolveCorrelationId,
 } from './correlation';
+export { createLogAndMetrics, type LogAndMetrics } from './log-and-metrics';
 export { createPowertools, type Powertools } from './powertools';
 export { xrayTracing, type Tracing } from './tracing';
 export {
