@@ -7,8 +7,9 @@ import { createLocalJWKSet, errors, type JWTVerifyGetKey } from 'jose';
  *   the next use (concurrent uses share one request);
  * - an unknown `kid` fetches again at most once per `cooldownMs` after a successful fetch;
  * - a failed fetch (network, timeout, non-200 such as 429/5xx, a malformed set) keeps the last good
- *   set serving and retries with back-off (RETRY_BASE_MS doubling to RETRY_MAX_MS, at least the
- *   `Retry-After` asked for, jittered 50-100 %), never on every request;
+ *   set serving and retries with back-off (RETRY_BASE_MS doubling to RETRY_MAX_MS, jittered
+ *   50-100 %, or the `Retry-After` asked for when longer, up to RETRY_AFTER_MAX_MS), never on
+ *   every request;
  * - the last good set serves at most `maxStaleMs` past its freshness; after that, or when no fetch
  *   has ever succeeded, key selection throws `KeySetUnavailable` (the platform cannot check the
  *   token: not the token's fault).
@@ -31,8 +32,10 @@ export interface RemoteKeySetOptions {
 
 /** First retry after a failed fetch; doubles per consecutive failure. */
 export const RETRY_BASE_MS = 5_000;
-/** Longest wait between retries (also caps a server's `Retry-After`). */
+/** Longest back-off between retries. */
 export const RETRY_MAX_MS = 60_000;
+/** Longest `Retry-After` honoured (a longer one is cut to this). */
+export const RETRY_AFTER_MAX_MS = 300_000;
 
 /** The keys of an issuer cannot be obtained (never fetched, or stale beyond the maximum). */
 export class KeySetUnavailable extends Error {
@@ -149,7 +152,7 @@ export class RemoteKeySet {
       const backoff = Math.min(RETRY_BASE_MS * 2 ** (this.failures - 1), RETRY_MAX_MS);
       const wait = Math.max(
         backoff * (0.5 + this.random() / 2),
-        error instanceof FetchFailed ? Math.min(error.retryAfterMs, RETRY_MAX_MS) : 0,
+        error instanceof FetchFailed ? Math.min(error.retryAfterMs, RETRY_AFTER_MAX_MS) : 0,
       );
       this.retryAt = this.options.clock() + wait;
     }

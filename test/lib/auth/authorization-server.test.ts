@@ -288,6 +288,8 @@ describe('AuthorizationServer', () => {
         USAGE_PLAN_KEYS_PARAMETER: USAGE_KEYS,
         ALLOWED_ALGORITHMS: 'ES256,RS256',
         TRUSTED_ISSUERS: '[]',
+        // the token service's lifetime: the authorizer bounds own tokens and its cache by it
+        ACCESS_TOKEN_TTL_SECONDS: '900',
       });
       expect(JSON.stringify(variables.JWKS_URL)).toContain('/dev/.well-known/jwks.json');
     });
@@ -301,6 +303,7 @@ describe('AuthorizationServer', () => {
                 issuer: 'https://issuer.example.com',
                 jwksUri: 'https://issuer.example.com/jwks',
                 clientIds: ['abc'],
+                allowedScopes: ['reading-list/read'],
               },
             ],
           },
@@ -315,6 +318,7 @@ describe('AuthorizationServer', () => {
           issuer: 'https://issuer.example.com',
           jwksUri: 'https://issuer.example.com/jwks',
           clientIds: ['abc'],
+          allowedScopes: ['reading-list/read'],
           scopeClaim: 'scope',
         },
       ]);

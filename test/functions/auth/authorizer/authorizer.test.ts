@@ -1,4 +1,6 @@
 import { createHmac } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { exportSPKI, importJWK, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
 import type { APIGatewayAuthorizerResult, PolicyDocument } from 'aws-lambda';
@@ -531,6 +533,112 @@ describe('authorizer: security corpus → 401', () => {
   });
 });
 
+describe('authorizer: JWKS refresh failures (a real HTTP JWKS endpoint, fake clock)', () => {
+  let server: Server | undefined;
+  afterEach(async () => {
+    await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
+    server = undefined;
+  });
+
+  /** A JWKS endpoint on 127.0.0.1 whose answer the test sets; counts its requests. */
+  async function jwksServer(jwks: unknown) {
+    const state = { status: 200, retryAfter: undefined as string | undefined, requests: 0 };
+    server = createServer((_request, response) => {
+      state.requests++;
+      if (state.status !== 200) {
+        response.writeHead(state.status, {
+          'content-type': 'application/json',
+          ...(state.retryAfter ? { 'retry-after': state.retryAfter } : {}),
+        });
+        response.end('{"message":"Too Many Requests"}');
+        return;
+      }
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(jwks));
+    });
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    const { port } = server!.address() as AddressInfo;
+    return { state, uri: `http://127.0.0.1:${port}/.well-known/jwks.json` };
+  }
+
+  it('a JWKS answering 429 keeps valid tokens passing on the last good key set, retried with back-off, until the maximum staleness', async () => {
+    const { state, uri } = await jwksServer(jwksOf(doc, T0));
+    const clock = { now: T0 };
+    const s = settings({
+      ownJwksUri: uri,
+      jwksCacheMaxAgeMs: 600_000,
+      jwksMaxStaleMs: 1_200_000,
+      trusted: [],
+    });
+    const authorize = createAuthorizer({
+      settings: s,
+      // the real fetch, over HTTP
+      verifier: createTokenVerifier({ settings: s, clock: () => clock.now, random: () => 1 }),
+      rules: RULES,
+      powertools: powertools(),
+    });
+    const at = (ms: number) => (clock.now = new Date(T0.getTime() + ms));
+    const freshToken = () => {
+      const iat = Math.floor(clock.now.getTime() / 1000);
+      return sign(key, accessClaims({ iat, nbf: iat, exp: iat + 900 }));
+    };
+    const passes = async (token: string) =>
+      expect(
+        statements((await authorize(authorizerEvent(`Bearer ${token}`))).policyDocument, 'Allow'),
+      ).toContain(`${METHOD_ARN_BASE}/GET/reading-list`);
+
+    const early = await freshToken();
+    await passes(early);
+    expect(state.requests).toBe(1);
+
+    // The endpoint starts answering 429 (asking for 120 s); the key set goes stale.
+    state.status = 429;
+    state.retryAfter = '120';
+    at(601_000);
+    await passes(early); // cached
+    expect(state.requests).toBe(2); // one refresh attempt, refused
+    for (let i = 0; i < 10; i++) await passes(await freshToken()); // new tokens, stale keys
+    expect(state.requests).toBe(2); // no retry on every request
+    at(601_000 + 119_000);
+    await passes(await freshToken());
+    expect(state.requests).toBe(2); // the Retry-After holds
+    at(601_000 + 121_000);
+    await passes(await freshToken());
+    expect(state.requests).toBe(3); // one retry, refused again
+
+    // Beyond the maximum staleness (cache age + 1 200 s) the keys are no longer trusted: 500.
+    at(600_000 + 1_200_000 + 1_000);
+    await expect(authorize(authorizerEvent(`Bearer ${await freshToken()}`))).rejects.toThrow(
+      'Signing keys unavailable',
+    );
+    // The endpoint recovers: the next retry fetches the set and tokens pass again.
+    state.status = 200;
+    at(600_000 + 1_200_000 + 125_000);
+    await passes(await freshToken());
+    expect(state.requests).toBe(5);
+  });
+
+  it('a JWKS answering 503 without Retry-After is retried after 5 s, then 10 s, doubling', async () => {
+    const { state, uri } = await jwksServer(jwksOf(doc, T0));
+    const clock = { now: T0 };
+    const s = settings({ ownJwksUri: uri, jwksCacheMaxAgeMs: 60_000, trusted: [] });
+    const verifier = createTokenVerifier({ settings: s, clock: () => clock.now, random: () => 1 });
+    const token = await sign(key, accessClaims());
+    await verifier.verify(token);
+    state.status = 503;
+    const requestsAt = async (ms: number) => {
+      clock.now = new Date(T0.getTime() + ms);
+      await expect(verifier.verify(token)).resolves.toMatchObject({ sub: 'reader' });
+      return state.requests;
+    };
+    expect(await requestsAt(61_000)).toBe(2); // stale: refresh, 503
+    expect(await requestsAt(65_999)).toBe(2);
+    expect(await requestsAt(66_000)).toBe(3); // 5 s later
+    expect(await requestsAt(75_999)).toBe(3);
+    expect(await requestsAt(76_000)).toBe(4); // 10 s later
+  });
+});
+
 describe('authorizer: trusted external issuers (Cognito: no aud, client_id + token_use)', () => {
   const COGNITO = 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Example';
   const cognitoClaims = (overrides: object = {}) => ({
@@ -572,6 +680,153 @@ describe('authorizer: trusted external issuers (Cognito: no aud, client_id + tok
         authorizerEvent(`Bearer ${await sign(key, cognitoClaims(), { typ: undefined })}`),
       ),
     );
+  });
+});
+
+describe('authorizer: external issuers grant only their allowed scopes, and only with access tokens', () => {
+  const KEYCLOAK = 'https://sso.example.com/realms/books';
+  const AUTH0 = 'https://books.eu.auth0.example.com/';
+  const jwksUriOf = (issuer: string) => `${issuer.replace(/\/$/, '')}/jwks`;
+  let external: StoredKey;
+  let externalJwks: ReturnType<typeof jwksOf>;
+  beforeAll(async () => {
+    const externalDoc = await keyDocument();
+    external = current(externalDoc);
+    externalJwks = jwksOf(externalDoc, T0);
+  });
+  const signExternal = async (claims: object, header: object = { typ: 'JWT' }) =>
+    new SignJWT(claims as never)
+      .setProtectedHeader({ alg: 'ES256', kid: external.kid, ...header })
+      .sign(await importJWK(external.privateJwk, 'ES256'));
+  const keycloak = (allowedScopes: string[]) => ({
+    issuer: KEYCLOAK,
+    jwksUri: jwksUriOf(KEYCLOAK),
+    audience: 'reading-api',
+    scopeClaim: 'scope',
+    requireTyp: false,
+    allowedScopes,
+  });
+  // An audience-only issuer whose audience is the app's client ID: its ID tokens carry that aud.
+  const auth0 = {
+    issuer: AUTH0,
+    jwksUri: jwksUriOf(AUTH0),
+    audience: 'spa-client-id',
+    scopeClaim: 'scope',
+    requireTyp: false,
+    allowedScopes: ['reading-list/read'],
+  };
+  const externalHarness = (trusted: AuthorizerSettings['trusted']) =>
+    harness({ [jwksUriOf(KEYCLOAK)]: externalJwks, [jwksUriOf(AUTH0)]: externalJwks }, { trusted });
+  const keycloakAccess = (overrides: object = {}) => ({
+    iss: KEYCLOAK,
+    sub: 'user-7',
+    aud: 'reading-api',
+    azp: 'books-web',
+    typ: 'Bearer',
+    scope: 'openid profile reading-list/read',
+    iat: T0_SECONDS,
+    exp: T0_SECONDS + 300,
+    jti: 'kc-1',
+    ...overrides,
+  });
+  const ADMIN_ROUTE = `${METHOD_ARN_BASE}/POST/admin/circuits/*/force-open`;
+
+  it('a Keycloak access token is granted its allowed scopes only: platform/admin it carries → 403 on the admin route', async () => {
+    const capture = captureOutput();
+    const h = externalHarness([keycloak(['reading-list/read'])]);
+    let result: Awaited<ReturnType<typeof h.authorize>>;
+    try {
+      const token = await signExternal(
+        keycloakAccess({ scope: 'openid reading-list/read platform/admin' }),
+      );
+      result = await h.authorize(
+        authorizerEvent(`Bearer ${token}`, 'POST', '/admin/circuits/{name}/force-open'),
+      );
+    } finally {
+      capture.restore();
+    }
+    expect(result.context).toMatchObject({
+      issuer: KEYCLOAK,
+      clientId: 'books-web',
+      scope: 'reading-list/read',
+    });
+    expect(statements(result.policyDocument, 'Allow')).toEqual([
+      `${METHOD_ARN_BASE}/GET/reading-list`,
+    ]);
+    expect(statements(result.policyDocument, 'Deny')).toContain(ADMIN_ROUTE);
+    const warning = capture.lines.find((line) => line.includes('were not granted'));
+    expect(JSON.parse(warning!)).toMatchObject({
+      issuer: KEYCLOAK,
+      ungrantedScopes: ['openid', 'platform/admin'],
+    });
+  });
+
+  it('platform/admin from an external issuer only when its allow-list names it', async () => {
+    const h = externalHarness([keycloak(['reading-list/read', 'platform/admin'])]);
+    const token = await signExternal(keycloakAccess({ scope: 'platform/admin' }));
+    const result = await h.authorize(
+      authorizerEvent(`Bearer ${token}`, 'POST', '/admin/circuits/{name}/force-open'),
+    );
+    expect(statements(result.policyDocument, 'Allow')).toEqual([ADMIN_ROUTE]);
+  });
+
+  it('an issuer configured without allowedScopes grants nothing (the default)', async () => {
+    const { trusted } = authorizerSettingsFromEnv({
+      TRUSTED_ISSUERS: JSON.stringify([
+        { issuer: KEYCLOAK, jwksUri: jwksUriOf(KEYCLOAK), audience: 'reading-api' },
+      ]),
+    });
+    expect(trusted[0]!.allowedScopes).toEqual([]);
+    const h = externalHarness(trusted);
+    const result = await h.authorize(
+      authorizerEvent(`Bearer ${await signExternal(keycloakAccess())}`),
+    );
+    expect(result.context).toMatchObject({ scope: '' });
+    expect(statements(result.policyDocument, 'Allow')).toEqual([]);
+  });
+
+  it('refuses ID tokens and other non-access tokens of a trusted issuer → 401', async () => {
+    const h = externalHarness([keycloak(['reading-list/read']), auth0]);
+    const idTokenClaims = {
+      iss: AUTH0,
+      sub: 'auth0|user-7',
+      aud: 'spa-client-id',
+      iat: T0_SECONDS,
+      exp: T0_SECONDS + 300,
+      nonce: 'n-0S6_WzA2Mj',
+      name: 'Reader',
+    };
+    const cases: Record<string, string> = {
+      'Auth0-style ID token (aud the client ID, no scope)': await signExternal(idTokenClaims),
+      'ID token with at_hash and a scope': await signExternal({
+        ...idTokenClaims,
+        at_hash: 'HK6E_P6Dh8Y93mRNtsDB1Q',
+        scope: 'reading-list/read',
+      }),
+      'Keycloak ID token (typ ID)': await signExternal(keycloakAccess({ typ: 'ID' })),
+      'Keycloak refresh token (typ Refresh)': await signExternal(
+        keycloakAccess({ typ: 'Refresh' }),
+      ),
+      'token_use id': await signExternal(keycloakAccess({ token_use: 'id' })),
+      'header typ logout+jwt': await signExternal(keycloakAccess(), { typ: 'logout+jwt' }),
+      'header typ a number': await signExternal(keycloakAccess(), { typ: 7 }),
+    };
+    for (const [name, token] of Object.entries(cases)) {
+      await expect(h.authorize(authorizerEvent(`Bearer ${token}`)), name).rejects.toThrow(
+        /^Unauthorized$/,
+      );
+    }
+    // and the access tokens of both pass
+    for (const token of [
+      await signExternal(keycloakAccess()),
+      await signExternal(keycloakAccess(), { typ: 'at+jwt' }),
+      await signExternal({ ...idTokenClaims, nonce: undefined, scope: 'reading-list/read' }),
+    ]) {
+      const result = await h.authorize(authorizerEvent(`Bearer ${token}`));
+      expect(statements(result.policyDocument, 'Allow')).toEqual([
+        `${METHOD_ARN_BASE}/GET/reading-list`,
+      ]);
+    }
   });
 });
 
