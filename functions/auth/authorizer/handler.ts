@@ -15,15 +15,20 @@ import { createTokenVerifier } from './verifier';
  * - ISSUER_URL (recommended; derived from the request otherwise), JWKS_URL (default
  *   `{ISSUER_URL}/.well-known/jwks.json`), ACCESS_TOKEN_AUDIENCE (default: the issuer);
  * - TRUSTED_ISSUERS: JSON `[{ issuer, jwksUri, audience?, clientIds?, scopeClaim?, requireTyp?,
- *   algorithms?, requiredClaims? }]`;
+ *   algorithms?, requiredClaims?, allowedScopes? }]` (no `allowedScopes`: the issuer grants no
+ *   scope);
+ * - ACCESS_TOKEN_TTL_SECONDS (900, the token service's): the longest `exp − iat` of the platform's
+ *   own tokens, and the longest any verified token stays cached;
  * - ROUTE_SCOPES_PATH: the SSM path below which every service keeps its route-scope rules, each
  *   parameter a JSON `[{ method, resource, scopes, match? }]` (see runtime/auth/route-scopes),
  *   read with Powertools Parameters and kept ROUTE_SCOPES_CACHE_SECONDS (60); an unknown route
  *   reads them again at most every ROUTE_SCOPES_MISS_COOLDOWN_SECONDS (5);
  * - ROUTE_SCOPES (optional): more rules of the same form, fixed in the environment;
  * - ALLOWED_ALGORITHMS (default `ES256,RS256`), CLOCK_TOLERANCE_SECONDS (30), MAX_TOKEN_LENGTH
- *   (8192), JWKS_COOLDOWN_SECONDS (30), JWKS_CACHE_MAX_AGE_SECONDS (600),
- *   VERIFIED_TOKEN_CACHE_ENTRIES (5000; 0 disables the verified-token cache);
+ *   (8192), JWKS_COOLDOWN_SECONDS (30), JWKS_CACHE_MAX_AGE_SECONDS (600: a key removed from the
+ *   JWKS stops passing within this), JWKS_MAX_STALE_SECONDS (3600: how much longer the last good
+ *   key set serves while its refresh fails), VERIFIED_TOKEN_CACHE_ENTRIES (5000; 0 disables the
+ *   verified-token cache);
  * - USAGE_PLAN_KEYS_PARAMETER (optional): SSM SecureString `{ clientId: apiKeyValue }`.
  * Configuration errors fail at cold start, not per request.
  */

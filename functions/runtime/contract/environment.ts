@@ -95,6 +95,8 @@ export const AUTH_ENV = {
   maxTokenLength: 'MAX_TOKEN_LENGTH',
   jwksCooldownSeconds: 'JWKS_COOLDOWN_SECONDS',
   jwksCacheMaxAgeSeconds: 'JWKS_CACHE_MAX_AGE_SECONDS',
+  /** How long past its cache age the authorizer's last good key set serves while refreshes fail. */
+  jwksMaxStaleSeconds: 'JWKS_MAX_STALE_SECONDS',
   verifiedTokenCacheEntries: 'VERIFIED_TOKEN_CACHE_ENTRIES',
   usagePlanKeysParameter: 'USAGE_PLAN_KEYS_PARAMETER',
   routeScopes: 'ROUTE_SCOPES',
