@@ -9,9 +9,7 @@ import {
   logIndexPrefix,
   PLATFORM_NAME_ENV,
 } from '../../runtime/contract';
-// Its modules, not the observability entry point: that one brings the Tracer (and the X-Ray SDK).
-import { createLogAndMetrics } from '../../runtime/observability/log-and-metrics';
-import { createOpenSearchClient } from '../../runtime/observability/opensearch-client';
+import { createLogAndMetrics, createOpenSearchClient } from '../../runtime/observability';
 import { auditIndexTemplate, copyAuditRecords, toAuditDocument } from './audit-records';
 import { deliverDocuments } from './bulk-delivery';
 import { sendDeadLetters } from './dead-letters';
