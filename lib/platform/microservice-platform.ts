@@ -97,7 +97,7 @@ export interface MicroservicePlatformProps {
   /**
    * Per-source-IP limits (a WAF web ACL on the stage) on the token endpoint and the login form,
    * or `false` for none (WAF is billed per web ACL, rule and request).
-   * @default - 100 requests per source per minute on each endpoint
+   * @default - 100 requests per source per minute on each endpoint; none on LocalStack
    */
   readonly tokenEndpointFirewall?: TokenEndpointFirewallOptions | false;
   /**
@@ -209,6 +209,9 @@ export class MicroservicePlatform extends Construct implements IMicroservicePlat
       ...(onAws ? {} : { centralLogs: false }),
       platform: this,
     });
+    // LocalStack's community tier has no WAF.
+    const withFirewall =
+      props.authorization !== false && props.tokenEndpointFirewall !== false && onAws;
     this.gateway = new PlatformGateway(this, 'Gateway', {
       restApiName: `${props.platformName}-${this.stage}`,
       stageName: this.stage,
@@ -229,12 +232,12 @@ export class MicroservicePlatform extends Construct implements IMicroservicePlat
               // limit, the bucket is sized for load, not as the guard junk could drain.
               '/oauth2/token/POST':
                 props.tokenEndpointThrottle ??
-                (props.tokenEndpointFirewall === false
-                  ? { rateLimit: 10, burstLimit: 20 }
-                  : { rateLimit: 100, burstLimit: 200 }),
+                (withFirewall
+                  ? { rateLimit: 100, burstLimit: 200 }
+                  : { rateLimit: 10, burstLimit: 20 }),
             },
     });
-    if (props.authorization !== false && props.tokenEndpointFirewall !== false) {
+    if (withFirewall) {
       this.tokenEndpointFirewall = new TokenEndpointFirewall(this, 'TokenEndpointFirewall', {
         ...props.tokenEndpointFirewall,
         stage: this.gateway.restApi.deploymentStage,

@@ -4,6 +4,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
+import { PlatformTarget } from '../../../lib/platform/platform-target';
 import {
   MicroservicePlatform,
   type MicroservicePlatformProps,
@@ -611,6 +612,16 @@ describe('AuthorizationServer', () => {
             ThrottlingRateLimit: 10,
             ThrottlingBurstLimit: 20,
           }),
+        ]),
+      });
+    });
+
+    it('has no web ACL on a LocalStack target, whose community tier has no WAF', () => {
+      const built = build({ target: PlatformTarget.LOCALSTACK });
+      built.template().resourceCountIs('AWS::WAFv2::WebACL', 0);
+      built.template().hasResourceProperties('AWS::ApiGateway::Stage', {
+        MethodSettings: Match.arrayWith([
+          Match.objectLike({ ResourcePath: '/~1oauth2~1token', ThrottlingRateLimit: 10 }),
         ]),
       });
     });
