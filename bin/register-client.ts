@@ -6,13 +6,22 @@
  *   --clients-table <ClientsTableName output> --usage-keys-parameter <UsageKeysParameterName output>
  *   --usage-plan <DefaultUsagePlanId output, or another plan's ID>
  *
- * Prints the client ID and its secret once, as JSON on stdout; only the secret's hash is stored.
+ * Prints the client ID and its secret once, as JSON on stdout; only the secret's keyed hash is
+ * stored.
+ *
+ * --rotate-secret --client-id my-app --clients-table <ClientsTableName output>
+ *   issues a new secret for a registered client (the old one stops working at once); also the way
+ *   to move a client whose secret hash predates the keyed format (scrypt) onto it.
  */
 import { parseArgs } from 'node:util';
 import { APIGatewayClient } from '@aws-sdk/client-api-gateway';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { registerClient, RegistrationError } from '../functions/auth/clients/registration';
+import {
+  registerClient,
+  RegistrationError,
+  rotateClientSecret,
+} from '../functions/auth/clients/registration';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -22,25 +31,36 @@ async function main(): Promise<void> {
       'clients-table': { type: 'string' },
       'usage-keys-parameter': { type: 'string' },
       'usage-plan': { type: 'string' },
+      'rotate-secret': { type: 'boolean', default: false },
     },
   });
-  const missing = ['client-id', 'clients-table', 'usage-keys-parameter', 'usage-plan'].filter(
-    (name) => !values[name as keyof typeof values],
-  );
+  const required = values['rotate-secret']
+    ? ['client-id', 'clients-table']
+    : ['client-id', 'clients-table', 'usage-keys-parameter', 'usage-plan'];
+  const missing = required.filter((name) => !values[name as keyof typeof values]);
   if (missing.length) throw new RegistrationError(`missing --${missing.join(', --')}`);
-  const registered = await registerClient(
-    {
-      dynamodb: new DynamoDBClient({}),
-      apigateway: new APIGatewayClient({}),
-      ssm: new SSMClient({}),
-    },
-    { clientsTable: values['clients-table']!, usageKeysParameter: values['usage-keys-parameter']! },
-    {
-      clientId: values['client-id']!,
-      scopes: values.scopes!.split(/\s+/).filter(Boolean),
-      usagePlanId: values['usage-plan']!,
-    },
-  );
+  const registered = values['rotate-secret']
+    ? await rotateClientSecret(
+        { dynamodb: new DynamoDBClient({}) },
+        { clientsTable: values['clients-table']! },
+        values['client-id']!,
+      )
+    : await registerClient(
+        {
+          dynamodb: new DynamoDBClient({}),
+          apigateway: new APIGatewayClient({}),
+          ssm: new SSMClient({}),
+        },
+        {
+          clientsTable: values['clients-table']!,
+          usageKeysParameter: values['usage-keys-parameter']!,
+        },
+        {
+          clientId: values['client-id']!,
+          scopes: values.scopes!.split(/\s+/).filter(Boolean),
+          usagePlanId: values['usage-plan']!,
+        },
+      );
   process.stdout.write(
     `${JSON.stringify({ clientId: registered.clientId, clientSecret: registered.clientSecret }, null, 2)}\n`,
   );

@@ -8,7 +8,11 @@ import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerClient, RegistrationError } from '../../../functions/auth/clients/registration';
+import {
+  registerClient,
+  RegistrationError,
+  rotateClientSecret,
+} from '../../../functions/auth/clients/registration';
 import { verifyClientSecret } from '../../../functions/auth/token/clients';
 import { emulatorClientConfig } from '../aws-clients';
 
@@ -92,6 +96,107 @@ describe('registering a client of a deployed platform (against the emulator)', (
     ]);
   });
 
+  it('two registrations that read the same map version both keep their key (the later put repairs)', async () => {
+    const before = await usageMap();
+    // Each registration's first put waits until both have read the map: a guaranteed lost update
+    // for a plain read-modify-write.
+    let arrive!: () => void;
+    let waiting = 2;
+    const bothRead = new Promise<void>((resolve) => {
+      arrive = () => {
+        if (--waiting === 0) resolve();
+      };
+    });
+    const gated = () => {
+      const ssm = new SSMClient(emulatorClientConfig());
+      let first = true;
+      ssm.middlewareStack.add(
+        (next, context) => async (args) => {
+          if (context.commandName === 'PutParameterCommand' && first) {
+            first = false;
+            arrive();
+            await bothRead;
+          }
+          return next(args);
+        },
+        { step: 'initialize', name: 'bothReadGate' },
+      );
+      return ssm;
+    };
+    const [ssmA, ssmB] = [gated(), gated()];
+    try {
+      const [a, b] = await Promise.all([
+        registerClient({ ...clients, ssm: ssmA }, targets, {
+          clientId: 'race-a',
+          scopes: [],
+          usagePlanId,
+        }),
+        registerClient({ ...clients, ssm: ssmB }, targets, {
+          clientId: 'race-b',
+          scopes: [],
+          usagePlanId,
+        }),
+      ]);
+      const after = await usageMap();
+      expect(Object.keys(after.map).sort()).toEqual(
+        [...Object.keys(before.map), 'race-a', 'race-b'].sort(),
+      );
+      // Two puts and one repair: the race did happen.
+      expect(after.version).toBe(before.version + 3);
+      const values = await clients.apigateway.send(
+        new GetApiKeysCommand({ includeValues: true, nameQuery: 'race-' }),
+      );
+      for (const registered of [a, b]) {
+        expect(after.map[registered.clientId]).toBe(
+          values.items?.find((key) => key.id === registered.apiKeyId)?.value,
+        );
+      }
+    } finally {
+      ssmA.destroy();
+      ssmB.destroy();
+    }
+  });
+
+  it('six registrations at once all keep their key', async () => {
+    const ids = ['burst-1', 'burst-2', 'burst-3', 'burst-4', 'burst-5', 'burst-6'];
+    const own = ids.map(() => new SSMClient(emulatorClientConfig()));
+    try {
+      await Promise.all(
+        ids.map((clientId, i) =>
+          registerClient({ ...clients, ssm: own[i] }, targets, {
+            clientId,
+            scopes: [],
+            usagePlanId,
+          }),
+        ),
+      );
+    } finally {
+      for (const ssm of own) ssm.destroy();
+    }
+    const { map } = await usageMap();
+    for (const id of ids) expect(map[id], id).toMatch(/^[\w-]{40}$/);
+  });
+
+  it('re-issues a secret (the migration for old scrypt hashes): the old one stops working', async () => {
+    const registered = await registerClient(clients, targets, {
+      clientId: 'rotating-app',
+      scopes: ['reading-list/read'],
+      usagePlanId,
+    });
+    const rotated = await rotateClientSecret(clients, targets, 'rotating-app');
+    expect(rotated.clientSecret).not.toBe(registered.clientSecret);
+    const { Item } = await DynamoDBDocumentClient.from(clients.dynamodb).send(
+      new GetCommand({ TableName: targets.clientsTable, Key: { clientId: 'rotating-app' } }),
+    );
+    expect(Item?.secretHash).toMatch(/^hmac-sha256\$/);
+    expect(Item?.scopes).toEqual(['reading-list/read']);
+    expect(await verifyClientSecret(rotated.clientSecret, Item?.secretHash)).toBe(true);
+    expect(await verifyClientSecret(registered.clientSecret, Item?.secretHash)).toBe(false);
+    await expect(rotateClientSecret(clients, targets, 'never-registered')).rejects.toThrow(
+      new RegistrationError("client 'never-registered' is not registered"),
+    );
+  });
+
   it('refuses an existing client ID and changes nothing', async () => {
     const before = await clients.apigateway.send(new GetApiKeysCommand({}));
     await expect(
@@ -108,5 +213,18 @@ describe('registering a client of a deployed platform (against the emulator)', (
     await expect(
       registerClient(clients, targets, { clientId: 'ok-id', scopes: ['bad"scope'], usagePlanId }),
     ).rejects.toThrow(/scope tokens/);
+    await expect(
+      registerClient(clients, targets, { clientId: '__proto__', scopes: [], usagePlanId }),
+    ).rejects.toThrow(/client ID must be/);
   });
 });
+
+async function usageMap(): Promise<{ map: Record<string, string>; version: number }> {
+  const { Parameter } = await clients.ssm.send(
+    new GetParameterCommand({ Name: targets.usageKeysParameter, WithDecryption: true }),
+  );
+  return {
+    map: JSON.parse(Parameter!.Value!) as Record<string, string>,
+    version: Parameter!.Version!,
+  };
+}

@@ -6,7 +6,12 @@ import {
 } from '@aws-sdk/client-api-gateway';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import {
+  GetParameterCommand,
+  GetParameterHistoryCommand,
+  PutParameterCommand,
+  SSMClient,
+} from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { registerClient } from '../../../../functions/auth/clients/registration';
@@ -53,5 +58,29 @@ describe('registering a client when the usage plan refuses the key', () => {
       apiKey: 'key-1',
     });
     expect(ssm.commandCalls(PutParameterCommand)).toHaveLength(0);
+  });
+});
+
+describe('registering a client when the usage-key map changed beyond its history', () => {
+  it('fails rather than keep a map that may have dropped a key, and undoes the registration', async () => {
+    documents.on(PutCommand).resolves({});
+    documents.on(DeleteCommand).resolves({});
+    apigateway.on(CreateApiKeyCommand).resolves({ id: 'key-2' });
+    apigateway.on(CreateUsagePlanKeyCommand).resolves({});
+    apigateway.on(DeleteApiKeyCommand).resolves({});
+    ssm.on(GetParameterCommand).resolves({ Parameter: { Value: '{}', Version: 1 } });
+    // Versions 2-4 were written by others meanwhile, but the history only still has 4.
+    ssm.on(PutParameterCommand).resolves({ Version: 5 });
+    ssm
+      .on(GetParameterHistoryCommand)
+      .resolves({ Parameters: [{ Version: 4, Value: '{"other-app":"x"}' }] });
+
+    await expect(
+      registerClient(clients, targets, { clientId: 'late-app', scopes: [], usagePlanId: 'plan' }),
+    ).rejects.toThrow(/versions 2-4 of the usage-key map .* are not all in its history/);
+    expect(documents.commandCalls(DeleteCommand)).toHaveLength(1);
+    expect(apigateway.commandCalls(DeleteApiKeyCommand)[0]?.args[0].input).toEqual({
+      apiKey: 'key-2',
+    });
   });
 });
