@@ -460,7 +460,7 @@ describe('authorizer: security corpus → 401', () => {
     await refused({ iat: T0_SECONDS + 31 });
     await refused({ iat: undefined });
     await refused({ jti: undefined });
-    await refused({ jti: 42 });
+    await refused({ jti: 42 as unknown as string });
     await refused({ client_id: undefined });
     await refused({ client_id: ['reader'] });
     // an azp does not stand in for the platform's own client_id
