@@ -419,7 +419,8 @@ export class AuthorizationServer extends Construct {
     this.clientsTable.grantReadWriteData(grantee);
     iam.Grant.addToPrincipal({
       grantee,
-      actions: ['ssm:GetParameter', 'ssm:PutParameter'],
+      // The history: registration merges versions written by a concurrent one (registration.ts).
+      actions: ['ssm:GetParameter', 'ssm:PutParameter', 'ssm:GetParameterHistory'],
       resourceArns: [this.parameterArn(this.usageKeysParameterName)],
     });
   }

@@ -506,7 +506,7 @@ describe('AuthorizationServer', () => {
       const statements = (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement;
       expect(statementsFor(statements, 'ssm')).toEqual([
         {
-          Action: ['ssm:GetParameter', 'ssm:PutParameter'],
+          Action: ['ssm:GetParameter', 'ssm:PutParameter', 'ssm:GetParameterHistory'],
           Effect: 'Allow',
           Resource: parameterArn(USAGE_KEYS),
         },
