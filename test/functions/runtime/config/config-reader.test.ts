@@ -407,9 +407,16 @@ describe('ConfigReader.appConfig and featureFlag', () => {
     await expect(config.appConfig('empty', z.object({}))).rejects.toThrow(
       'configuration appconfig:shop/dev/empty: has no deployed configuration',
     );
-    await expect(reader().featureFlag('features', 'x')).rejects.toThrow(
+    await expect(reader().featureFlags('features')).rejects.toThrow(
       /AppConfig is not configured for this reader/,
     );
+  });
+
+  it("reads every flag as off, or as the caller's default, without AppConfig (a LocalStack target)", async () => {
+    const config = reader();
+    await expect(config.featureFlag('features', 'x')).resolves.toBe(false);
+    await expect(config.featureFlag('features', 'x', { default: true })).resolves.toBe(true);
+    await expect(config.featureFlag('features', 'x', { default: false })).resolves.toBe(false);
   });
 });
 

@@ -63,7 +63,7 @@ describe('defineService — a missing environment variable fails at cold start',
     const define = () => defineService({}, { env: {} });
     expect(define).toThrow(MissingEnvironmentError);
     expect(define).toThrow(
-      'service function cannot start: environment variables SERVICE_NAME, TABLE_NAME, RESILIENCE_TABLE_NAME, SERVICE_DISCOVERY_NAMESPACE, CONFIG_SERVICE_PATH, CONFIG_SHARED_PATH are not set',
+      'service function cannot start: environment variables SERVICE_NAME, TABLE_NAME, RESILIENCE_TABLE_NAME, CONFIG_SERVICE_PATH, CONFIG_SHARED_PATH are not set',
     );
   });
 
@@ -75,6 +75,12 @@ describe('defineService — a missing environment variable fails at cold start',
       );
     },
   );
+
+  it('starts without a discovery namespace (a LocalStack target: calls go by function name)', () => {
+    expect(() =>
+      defineService({}, { env: withoutVariables('SERVICE_DISCOVERY_NAMESPACE') }),
+    ).not.toThrow();
+  });
 
   it('counts a blank value as missing (never a table called "")', () => {
     expect(() => defineService({}, { env: { ...ENV, TABLE_NAME: '  ' } })).toThrow(
