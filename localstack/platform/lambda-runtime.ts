@@ -4,6 +4,11 @@ import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { Worker } from 'node:worker_threads';
 import { runtimeModulesDir } from './package-paths';
+import {
+  requestBreakdowns,
+  type InvocationBreakdown,
+  type RequestBreakdown,
+} from './request-breakdown';
 
 /** Where the runtime-provided modules (the AWS SDK v3) come from locally. */
 const RUNTIME_MODULES = runtimeModulesDir();
@@ -52,10 +57,12 @@ interface TracedFunctionRef {
 interface Environment {
   readonly worker: Worker;
   busy: boolean;
+  /** The measured request the running invocation belongs to: its log lines count there. */
+  breakdown?: RequestBreakdown;
 }
 
 interface Pending {
-  resolve(result: InvocationResult): void;
+  resolve(result: InvocationResult, breakdown?: InvocationBreakdown): void;
 }
 
 /**
@@ -88,7 +95,11 @@ export class LocalFunction {
   }
 
   async invoke(event: unknown, traceHeader?: string): Promise<InvocationResult> {
+    const breakdown = requestBreakdowns.forTraceHeader(traceHeader);
+    const invoked = breakdown ? performance.now() : 0;
     const environment = await this.acquire();
+    const acquired = breakdown ? performance.now() : 0;
+    environment.breakdown = breakdown;
     const id = randomUUID();
     const requestId = randomUUID();
     const timeoutMs = this.definition.timeoutSeconds * 1000;
@@ -107,8 +118,9 @@ export class LocalFunction {
           });
         }, timeoutMs);
         this.pending.set(id, {
-          resolve: (result) => {
+          resolve: (result, measured) => {
             clearTimeout(timer);
+            if (breakdown && measured) this.account(breakdown, invoked, acquired, measured);
             resolve(result);
           },
         });
@@ -119,13 +131,36 @@ export class LocalFunction {
           deadline: Date.now() + timeoutMs,
           traceHeader: segment?.traceHeader ?? traceHeader,
           invokedFunctionArn: this.definition.arn,
+          ...(breakdown ? { measure: true } : {}),
         });
       });
       segment?.end({ failed: result.functionError !== undefined, requestId });
       return result;
     } finally {
+      environment.breakdown = undefined;
       this.release(environment);
     }
+  }
+
+  /**
+   * One measured invocation's share of its request: waiting for a free environment, the handler,
+   * the worker-thread hand-over both ways (what is left), and each round trip the handler made.
+   */
+  private account(
+    breakdown: RequestBreakdown,
+    invoked: number,
+    acquired: number,
+    measured: InvocationBreakdown,
+  ): void {
+    const name = this.definition.label;
+    const total = performance.now() - invoked;
+    breakdown.add(`${name}.wait-environment`, acquired - invoked);
+    breakdown.add(`${name}.handler`, measured.handlerMs);
+    breakdown.add(
+      `${name}.worker-messaging`,
+      Math.max(0, total - (acquired - invoked) - measured.handlerMs),
+    );
+    for (const trip of measured.roundTrips) breakdown.add(`${name}->${trip.to}`, trip.ms);
   }
 
   /** Starts one execution environment and loads the handler in it (a cold start done ahead). */
@@ -206,9 +241,27 @@ export class LocalFunction {
     const environment: Environment = { worker, busy: false };
     worker.on(
       'message',
-      (message: { id: string; ok: boolean; result?: unknown; error?: unknown; log?: string }) => {
+      (message: {
+        id: string;
+        ok: boolean;
+        result?: unknown;
+        error?: unknown;
+        log?: string;
+        breakdown?: InvocationBreakdown;
+      }) => {
         if (message.log !== undefined) {
-          for (const line of message.log.split('\n')) if (line) this.writeLog(line);
+          const logging = environment.breakdown ? performance.now() : 0;
+          let lines = 0;
+          for (const line of message.log.split('\n')) {
+            if (!line) continue;
+            this.writeLog(line);
+            lines++;
+          }
+          environment.breakdown?.add(
+            `${this.definition.label}.log-lines`,
+            performance.now() - logging,
+            lines,
+          );
           return;
         }
         const pending = this.pending.get(message.id);
@@ -218,6 +271,7 @@ export class LocalFunction {
           message.ok
             ? { payload: message.result }
             : { payload: message.error, functionError: 'Unhandled' },
+          message.breakdown,
         );
       },
     );

@@ -1,5 +1,6 @@
 // One local Lambda execution environment: a worker thread with its own process.env, loading the
 // bundle exactly as deployed and serving one invocation at a time, as Lambda does.
+import { subscribe } from 'node:diagnostics_channel';
 import Module, { createRequire } from 'node:module';
 import { parentPort, workerData } from 'node:worker_threads';
 
@@ -28,6 +29,28 @@ for (const stream of [process.stdout, process.stderr]) {
   };
 }
 
+// A measured invocation (the gateway's request breakdown) records each outgoing round trip: to the
+// AWS emulator (by operation), the local Lambda API or the AppConfig data stand-in.
+let measured;
+const started = new WeakMap();
+const destinations = [
+  ['lambda', process.env.AWS_ENDPOINT_URL_LAMBDA],
+  ['appconfigdata', process.env.AWS_ENDPOINT_URL_APPCONFIGDATA],
+  ['emulator', process.env.AWS_ENDPOINT_URL],
+].flatMap(([name, url]) => (url ? [[name, new URL(url).host]] : []));
+subscribe('http.client.request.start', ({ request }) => {
+  if (measured) started.set(request, performance.now());
+});
+subscribe('http.client.response.finish', ({ request }) => {
+  const at = started.get(request);
+  if (at === undefined || !measured) return;
+  const host = request.getHeader('host');
+  const destination = destinations.find(([, known]) => known === host)?.[0] ?? 'other';
+  const target = request.getHeader('x-amz-target');
+  const operation = target ? String(target) : `${request.method} ${request.path.split('?')[0]}`;
+  measured.push({ to: `${destination} ${operation}`, ms: performance.now() - at });
+});
+
 function load() {
   if (handler) return handler;
   const module = require(entryFile);
@@ -45,7 +68,7 @@ function load() {
 
 parentPort.on(
   'message',
-  async ({ id, warm, event, requestId, deadline, traceHeader, invokedFunctionArn }) => {
+  async ({ id, warm, event, requestId, deadline, traceHeader, invokedFunctionArn, measure }) => {
     if (warm) {
       // Loading the module is the cold start; doing it ahead keeps first calls within timeouts.
       try {
@@ -72,9 +95,18 @@ parentPort.on(
       callbackWaitsForEmptyEventLoop: true,
       getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
     };
+    measured = measure ? [] : undefined;
+    const handlerStarted = performance.now();
+    const breakdown = () =>
+      measured && { handlerMs: performance.now() - handlerStarted, roundTrips: measured };
     try {
       const result = await load()(event, context);
-      parentPort.postMessage({ id, ok: true, result: result === undefined ? null : result });
+      parentPort.postMessage({
+        id,
+        ok: true,
+        result: result === undefined ? null : result,
+        breakdown: breakdown(),
+      });
     } catch (error) {
       const err = error instanceof Error ? error : new Error(String(error));
       // Lambda logs an uncaught error to the function's log, then answers with its type and message.
@@ -90,7 +122,10 @@ parentPort.on(
         id,
         ok: false,
         error: { errorType: err.name, errorMessage: err.message },
+        breakdown: breakdown(),
       });
+    } finally {
+      measured = undefined;
     }
   },
 );

@@ -14,9 +14,11 @@ import {
 import type { LocalFunction } from './lambda-runtime';
 import { buildProxyEvent, dictionary, type ApiContext } from './proxy-event';
 import type { LocalRequestAuthorizer } from './request-authorizer';
+import { BREAKDOWN_REQUEST_HEADER, requestBreakdowns } from './request-breakdown';
 import { parseRequestTarget } from './request-path';
 import type { RestApiModel } from './rest-api-model';
 import { RouteTable } from './route-table';
+import { parseTraceHeader } from './tracing/trace-header';
 
 /** API Gateway's payload limit. */
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -99,6 +101,7 @@ export class LocalGateway {
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const began = performance.now();
     const requestId = randomUUID();
     // Node's parser admits only known methods, in upper case.
     const method = request.method ?? 'GET';
@@ -142,6 +145,13 @@ export class LocalGateway {
     const traceHeader =
       segment?.traceHeader ??
       `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomUUID().replace(/-/g, '').slice(0, 24)};Sampled=1`;
+    // A request that asks for its breakdown (see request-breakdown.ts) is measured on its way.
+    const measuredTrace =
+      request.headers[BREAKDOWN_REQUEST_HEADER] !== undefined
+        ? parseTraceHeader(traceHeader)?.traceId
+        : undefined;
+    const breakdown = measuredTrace ? requestBreakdowns.begin(measuredTrace) : undefined;
+    if (measuredTrace) response.once('close', () => requestBreakdowns.end(measuredTrace));
     const target = parseRequestTarget(request.url ?? '/');
     const refusal = target.ok ? hostProblem(request) : target.reason;
     if (refusal !== undefined || !target.ok) {
@@ -211,11 +221,13 @@ export class LocalGateway {
           requestId,
         );
       // The method ARN names the normalized path, as the policy's resources do.
+      const authorizing = performance.now();
       const outcome = await authorizer.authorize(
         event,
         this.methodArn(method, target.path),
         traceHeader,
       );
+      breakdown?.add('authorizer', performance.now() - authorizing);
       switch (outcome.kind) {
         case 'unauthorized':
           return this.gatewayError(
@@ -261,7 +273,13 @@ export class LocalGateway {
         requestId,
         500,
       );
+    const invoking = performance.now();
     const result = await targetFunction.invoke(event, traceHeader);
+    if (breakdown) {
+      breakdown.add('integration', performance.now() - invoking);
+      breakdown.add('gateway-total', performance.now() - began);
+      response.setHeader('server-timing', breakdown.serverTiming());
+    }
     this.sendProxyResult(
       response,
       result.functionError ? undefined : result.payload,
