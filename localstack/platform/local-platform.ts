@@ -36,6 +36,7 @@ import {
 } from './state-lock';
 import { runTriggers } from './triggers';
 import { type CdkApp, synthesizeApp } from './synth-app';
+import { appSourceStamp, clearSynthStamp, synthIsCurrent, writeSynthStamp } from './synth-stamp';
 import { PACKAGE_ROOT } from './package-paths';
 import { CentralLogs, platformNameOf } from './observability/central-logs';
 import { startPlatformTracing } from './tracing/platform-tracing';
@@ -198,23 +199,8 @@ export async function startLocalPlatform(
     });
     stoppers.push(() => centralLogs.stop());
 
-    const { assemblyDir, stacks } = await phase(
-      progress,
-      'synth',
-      async () => {
-        const outdir = path.join(stateDir, 'cdk.out');
-        const dir =
-          options.cloudAssemblyDir ??
-          (options.app ? await synthesizeApp(options.app, outdir) : await synthesize(outdir));
-        return { assemblyDir: dir, stacks: readCloudAssembly(dir) };
-      },
-      ({ assemblyDir: dir, stacks: found }) =>
-        `${options.cloudAssemblyDir ? 'skipped, running' : `${plural(found.length, 'stack')} in`} ${displayPath(dir)}`,
-    );
-    if (stacks.length === 0) throw new LocalPlatformError(`No stack in ${assemblyDir}`);
-
-    // Zipkin (a JVM) starts now and runs beside the phases below; functions send to the collector.
-    // Its port is taken now, so the console's function can be told where traces will show.
+    // Zipkin (a JVM) and the emulator start now, beside the synth: neither depends on the app.
+    // Zipkin's port is taken now, so the console's function can be told where traces will show.
     const tracing = startPlatformTracing({
       logDir,
       onProgress: progress,
@@ -231,13 +217,35 @@ export async function startLocalPlatform(
         () => `moto installed in ${displayPath(EMULATOR_VENV)}`,
       );
     }
-    const emulator: Emulator = await phase(
+    const emulatorStarted = phase(
       progress,
       'emulator',
       () => startEmulator({ endpoint }),
-      (started) => `${started.owned ? 'moto' : 'AWS_ENDPOINT_URL'} at ${started.endpoint}`,
+      (started) =>
+        `${started.owned ? 'moto' : 'AWS_ENDPOINT_URL'} at ${started.endpoint} (beside the synth)`,
+    ).then((started) => {
+      stoppers.push(() => started.stop());
+      return started;
+    });
+    const synthesized = phase(
+      progress,
+      'synth',
+      () => synthesizeOrReuse(options, stateDir),
+      ({ assemblyDir: dir, stacks: found, how }) =>
+        how === 'given'
+          ? `skipped, running ${displayPath(dir)}`
+          : `${how === 'reused' ? 'reused (app unchanged since the last synth): ' : ''}${plural(found.length, 'stack')} in ${displayPath(dir)}`,
     );
-    stoppers.push(() => emulator.stop());
+    // Both settle before a failure is thrown, so a started emulator is stopped with the rest.
+    const [synthOutcome, emulatorOutcome] = await Promise.allSettled([
+      synthesized,
+      emulatorStarted,
+    ]);
+    if (synthOutcome.status === 'rejected') throw synthOutcome.reason;
+    if (emulatorOutcome.status === 'rejected') throw emulatorOutcome.reason;
+    const { assemblyDir, stacks } = synthOutcome.value;
+    const emulator: Emulator = emulatorOutcome.value;
+    if (stacks.length === 0) throw new LocalPlatformError(`No stack in ${assemblyDir}`);
     const clientSettings = {
       endpoint: emulator.endpoint,
       region,
@@ -631,6 +639,38 @@ function localFunction(
     },
     { logDir: settings.logDir, echo: settings.echo, tracing: settings.tracing },
   );
+}
+
+/**
+ * The cloud assembly to run: the one given, the last synth when the app has not changed since
+ * (see synth-stamp.ts), or a new synth.
+ */
+async function synthesizeOrReuse(
+  options: LocalPlatformOptions,
+  stateDir: string,
+): Promise<{
+  assemblyDir: string;
+  stacks: StackArtifact[];
+  how: 'given' | 'reused' | 'synthesized';
+}> {
+  if (options.cloudAssemblyDir) {
+    const dir = options.cloudAssemblyDir;
+    return { assemblyDir: dir, stacks: readCloudAssembly(dir), how: 'given' };
+  }
+  const outdir = path.join(stateDir, 'cdk.out');
+  if (!options.app) {
+    await synthesize(outdir);
+    return { assemblyDir: outdir, stacks: readCloudAssembly(outdir), how: 'synthesized' };
+  }
+  const stamp = appSourceStamp(options.app);
+  if (synthIsCurrent(outdir, stamp)) {
+    return { assemblyDir: outdir, stacks: readCloudAssembly(outdir), how: 'reused' };
+  }
+  clearSynthStamp(outdir);
+  await synthesizeApp(options.app, outdir);
+  const stacks = readCloudAssembly(outdir);
+  writeSynthStamp(outdir, stamp);
+  return { assemblyDir: outdir, stacks, how: 'synthesized' };
 }
 
 /** Runs `cdk synth` with the project's pinned CLI, as a user would. */
