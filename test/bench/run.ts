@@ -11,6 +11,7 @@ import { run as configDiscovery } from './config-discovery.bench';
 import { run as messaging } from './messaging.bench';
 import { run as packageSize } from './package-size.bench';
 import { run as scale } from './scale.bench';
+import { run as tokenRefusal } from './token-refusal.bench';
 import { run as tracing } from './tracing.bench';
 
 async function main(): Promise<void> {
@@ -20,6 +21,7 @@ async function main(): Promise<void> {
     scale,
     circuitBreaker,
     authorizer,
+    tokenRefusal,
     configDiscovery,
     tracing,
     centralLogs,
