@@ -160,7 +160,7 @@ export class LocalFunction {
       `${name}.worker-messaging`,
       Math.max(0, total - (acquired - invoked) - measured.handlerMs),
     );
-    for (const trip of measured.roundTrips) breakdown.add(`${name}->${trip.to}`, trip.ms);
+    for (const trip of measured.roundTrips) breakdown.add(`${name}.${trip.to}`, trip.ms);
   }
 
   /** Starts one execution environment and loads the handler in it (a cold start done ahead). */

@@ -8,6 +8,7 @@ import { run as bundleSize } from './bundle-size.bench';
 import { run as centralLogs } from './central-logs.bench';
 import { run as circuitBreaker } from './circuit-breaker.bench';
 import { run as configDiscovery } from './config-discovery.bench';
+import { run as localPlatform } from './local-platform.bench';
 import { run as messaging } from './messaging.bench';
 import { run as packageSize } from './package-size.bench';
 import { run as scale } from './scale.bench';
@@ -26,6 +27,7 @@ async function main(): Promise<void> {
     tracing,
     centralLogs,
     messaging,
+    localPlatform,
   ]) {
     for (const line of await bench()) console.log(line);
   }
