@@ -2,6 +2,8 @@
 // bundle exactly as deployed and serving one invocation at a time, as Lambda does.
 import { subscribe } from 'node:diagnostics_channel';
 import Module, { createRequire } from 'node:module';
+import { performance } from 'node:perf_hooks';
+import { URL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
 
 const { entryFile, handlerName, functionName, memorySize, logGroupName, runtimeModules } =
