@@ -2,7 +2,7 @@ import type { Context, ScheduledEvent } from 'aws-lambda';
 import * as z from 'zod';
 import { keyStoreFromEnv, SIGNING_ALGORITHMS, type KeyStore } from '../../runtime/auth/key-store';
 import { createPowertools, type Powertools } from '../../runtime/observability/powertools';
-import { rotateKeys, type RotationPolicy, type RotationResult } from './rotate';
+import { revokeKey, rotateKeys, type RotationPolicy, type RotationResult } from './rotate';
 
 /**
  * Signing-key rotation. One handler, two triggers:
@@ -11,15 +11,20 @@ import { rotateKeys, type RotationPolicy, type RotationResult } from './rotate';
  * - a direct invocation `{ "action": "rotate", "force"?: boolean }` rotates on demand (`force`
  *   promotes the next key even if it was published very recently, e.g. after a suspected key
  *   leak — verifiers will learn it through their unknown-`kid` refetch), and
- *   `{ "action": "status" }` reports the key set without changing it.
+ *   `{ "action": "status" }` reports the key set without changing it;
+ * - `{ "action": "revoke", "kid": "…" }` removes one key at once, no grace (a leaked key): its
+ *   private half is deleted, authorizers refuse its tokens within their key-set cache age.
  * An empty event `{}` (the deploy-time trigger) runs one rotation step too.
  * Run it with reserved concurrency 1: the key stores offer no compare-and-set.
  */
-const OnDemandSchema = z.object({
-  // An empty event (the deploy-time trigger that bootstraps the first keys) is a rotation step.
-  action: z.enum(['rotate', 'status']).default('rotate'),
-  force: z.boolean().optional(),
-});
+const OnDemandSchema = z.union([
+  z.object({ action: z.literal('revoke'), kid: z.string().min(1).max(200) }),
+  z.object({
+    // An empty event (the deploy-time trigger that bootstraps the first keys) is a rotation step.
+    action: z.enum(['rotate', 'status']).default('rotate'),
+    force: z.boolean().optional(),
+  }),
+]);
 
 export interface RotationHandlerDeps {
   readonly store: KeyStore;
@@ -62,7 +67,10 @@ export function createRotationHandler(deps: RotationHandlerDeps) {
           keys: describe(existing?.keys ?? []),
         };
       }
-      const result = await rotateKeys(existing, clock(), deps.policy, { force: request.force });
+      const result =
+        request.action === 'revoke'
+          ? await revokeKey(existing, request.kid, clock(), deps.policy)
+          : await rotateKeys(existing, clock(), deps.policy, { force: request.force });
       if (result.changed) await deps.store.save(result.document);
       logger.info('Signing keys rotation step', {
         trigger: scheduled ? 'schedule' : 'on-demand',

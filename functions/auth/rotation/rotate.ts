@@ -20,7 +20,8 @@ export interface RotationPolicy {
   readonly minNextAgeSeconds: number;
 }
 
-export type RotationAction = 'bootstrapped' | 'published-next' | 'rotated' | 'unchanged';
+export type RotationAction =
+  'bootstrapped' | 'published-next' | 'rotated' | 'revoked' | 'unchanged';
 
 export interface RotationResult {
   readonly document: KeyDocument;
@@ -95,4 +96,44 @@ export async function rotateKeys(
 
 function oldest(keys: StoredKey[]): StoredKey {
   return keys.reduce((a, b) => (Date.parse(a.createdAt) <= Date.parse(b.createdAt) ? a : b));
+}
+
+/**
+ * Emergency removal of one key (a suspected leak): no grace. The key leaves the set at once, so
+ * its private half is deleted with its history on save and verifiers drop it (and every token
+ * they cached under it) within their key-set cache age. Revoking the `current` key promotes the
+ * `next` one whatever its age (or creates a new current key) and publishes a fresh `next`.
+ * An unknown `kid` is an error and changes nothing.
+ */
+export async function revokeKey(
+  input: KeyDocument | undefined,
+  kid: string,
+  now: Date,
+  policy: RotationPolicy,
+): Promise<RotationResult> {
+  const document: KeyDocument = structuredClone(input ?? emptyKeyDocument());
+  const revoked = document.keys.find((key) => key.kid === kid);
+  if (!revoked) throw new UnknownKeyError(kid);
+  document.keys = document.keys.filter((key) => key.kid !== kid);
+  if (revoked.status === 'current') {
+    const next = document.keys.filter((key) => key.status === 'next');
+    if (next.length > 0) {
+      const candidate = oldest(next);
+      candidate.status = 'current';
+      candidate.activatedAt = now.toISOString();
+    } else {
+      document.keys.push(await generateSigningKey(policy.algorithm, now, 'current'));
+    }
+  }
+  if (!document.keys.some((key) => key.status === 'next'))
+    document.keys.push(await generateSigningKey(policy.algorithm, now, 'next'));
+  return { document, action: 'revoked', removedKids: [kid], changed: true };
+}
+
+/** A revocation named a key the set does not hold. */
+export class UnknownKeyError extends Error {
+  constructor(readonly kid: string) {
+    super(`no signing key with kid '${kid}' in the key set; nothing was revoked`);
+    this.name = 'UnknownKeyError';
+  }
 }

@@ -4,7 +4,7 @@ import {
   createRotationHandler,
   rotationPolicyFromEnv,
 } from '../../../../functions/auth/rotation/handler';
-import { rotateKeys } from '../../../../functions/auth/rotation/rotate';
+import { revokeKey, rotateKeys } from '../../../../functions/auth/rotation/rotate';
 import { createTokenService } from '../../../../functions/auth/token/token-service';
 import {
   hashClientSecret,
@@ -92,6 +92,52 @@ describe('rotation steps', () => {
       }).retiredGraceSeconds,
     ).toBe(990);
     expect(rotationPolicyFromEnv({ SIGNING_ALGORITHM: 'RS256' }).algorithm).toBe('RS256');
+  });
+});
+
+describe('emergency revocation (no grace)', () => {
+  it('revoking the current key removes it at once, promotes next whatever its age, publishes a new next', async () => {
+    const boot = (await rotateKeys(undefined, T0, POLICY)).document;
+    const [current] = kidsOf(boot, 'current');
+    const [next] = kidsOf(boot, 'next');
+    const { document, action, removedKids } = await revokeKey(boot, current, at(1), POLICY);
+    expect(action).toBe('revoked');
+    expect(removedKids).toEqual([current]);
+    expect(kidsOf(document)).not.toContain(current);
+    expect(published(document, at(1))).not.toContain(current);
+    expect(kidsOf(document, 'current')).toEqual([next]);
+    expect(kidsOf(document, 'next')).toHaveLength(1);
+  });
+
+  it('revoking a retired key in its grace removes it from the JWKS at once', async () => {
+    const boot = (await rotateKeys(undefined, T0, POLICY)).document;
+    const [oldCurrent] = kidsOf(boot, 'current');
+    const rotated = (await rotateKeys(boot, at(1000), POLICY)).document;
+    expect(published(rotated, at(1001))).toContain(oldCurrent);
+    const { document } = await revokeKey(rotated, oldCurrent, at(1001), POLICY);
+    expect(published(document, at(1001))).not.toContain(oldCurrent);
+    expect(kidsOf(document, 'current')).toEqual(kidsOf(rotated, 'current'));
+  });
+
+  it('an unknown kid fails and the handler saves nothing', async () => {
+    const store = new InMemoryKeyStore();
+    const rotate = createRotationHandler({ store, policy: POLICY, powertools: powertools() });
+    await rotate({});
+    const before = JSON.stringify(await store.load());
+    await expect(rotate({ action: 'revoke', kid: 'no-such-kid' })).rejects.toThrow(
+      /no signing key with kid 'no-such-kid'/,
+    );
+    expect(JSON.stringify(await store.load())).toBe(before);
+  });
+
+  it('the handler revokes by kid and saves the key set without it', async () => {
+    const store = new InMemoryKeyStore();
+    const rotate = createRotationHandler({ store, policy: POLICY, powertools: powertools() });
+    await rotate({});
+    const [current] = kidsOf((await store.load())!, 'current');
+    const summary = await rotate({ action: 'revoke', kid: current });
+    expect(summary.action).toBe('revoked');
+    expect(kidsOf((await store.load())!)).not.toContain(current);
   });
 });
 
