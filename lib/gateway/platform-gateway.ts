@@ -123,7 +123,7 @@ export class PlatformGateway extends Construct {
     Validations.of(this.restApi).acknowledge({
       id: 'AwsSolutions-APIG3',
       reason:
-        'A WAF web ACL is a per-account choice (cost, rules); attach one with wafv2.CfnWebACLAssociation on the stage.',
+        'The platform associates a per-source rate-limiting web ACL with the stage (TokenEndpointFirewall) unless turned off or on a LocalStack target; further rules are a per-account choice (cost).',
     });
     for (const problem of defaultGatewayProblems(props.realm ?? props.restApiName)) {
       this.restApi.addGatewayResponse(`Problem${problem.type.responseType}`, {
