@@ -1,10 +1,10 @@
 import { mkdtempSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCloudAssembly } from '../../localstack/platform/cloud-assembly';
 import { readFirewallRules } from '../../localstack/platform/gateway-firewall';
+import { tokenRequestFrom } from '../support/raw-http';
 import { demoClient, startPlatformProcess, type PlatformProcess } from './platform-process';
 
 // Issue 16, item 3: junk from one source must not turn a legitimate client's token request into
@@ -33,34 +33,9 @@ interface Answer {
 }
 
 function tokenRequest(localAddress: string, authorization: string): Promise<Answer> {
-  const url = new URL(`${platform.baseUrl}/oauth2/token`);
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      {
-        host: url.hostname,
-        port: url.port,
-        path: url.pathname,
-        method: 'POST',
-        localAddress,
-        agent: false,
-        headers: {
-          authorization,
-          'content-type': 'application/x-www-form-urlencoded',
-          // Not trusted: the gateway keys by the socket, whatever a caller claims here.
-          'x-forwarded-for': '203.0.113.7',
-        },
-      },
-      (response) => {
-        let body = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => (body += chunk));
-        response.on('end', () =>
-          resolve({ status: response.statusCode!, headers: response.headers, body }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end('grant_type=client_credentials');
+  // Not trusted: the gateway keys by the socket, whatever a caller claims in X-Forwarded-For.
+  return tokenRequestFrom(platform.baseUrl, localAddress, authorization, {
+    'x-forwarded-for': '203.0.113.7',
   });
 }
 

@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 
 export interface RawResponse {
@@ -63,4 +64,50 @@ function parseResponse(bytes: Buffer): RawResponse | undefined {
   const length = Number(headers['content-length']);
   const body = (Number.isNaN(length) ? rest : rest.subarray(0, length)).toString('utf8');
   return { status, headers, body };
+}
+
+export interface TokenAnswer {
+  readonly status: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly body: string;
+}
+
+/**
+ * A client_credentials token request sent from `localAddress` (any 127/8 address is the loopback
+ * on Linux), on a socket of its own: what tells one source from another at the gateway.
+ */
+export function tokenRequestFrom(
+  baseUrl: string,
+  localAddress: string,
+  authorization: string,
+  headers: Record<string, string> = {},
+): Promise<TokenAnswer> {
+  const url = new URL(`${baseUrl}/oauth2/token`);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: 'POST',
+        localAddress,
+        agent: false,
+        headers: {
+          authorization,
+          'content-type': 'application/x-www-form-urlencoded',
+          ...headers,
+        },
+      },
+      (response) => {
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (body += chunk));
+        response.on('end', () =>
+          resolve({ status: response.statusCode!, headers: response.headers, body }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end('grant_type=client_credentials');
+  });
 }

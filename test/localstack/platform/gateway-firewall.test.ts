@@ -1,4 +1,3 @@
-import { request as httpRequest } from 'node:http';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -16,6 +15,7 @@ import {
 } from '../../../localstack/platform/gateway-firewall';
 import type { InvocationResult, LocalFunction } from '../../../localstack/platform/lambda-runtime';
 import { LocalGateway } from '../../../localstack/platform/local-gateway';
+import { tokenRequestFrom } from '../../support/raw-http';
 import type {
   GatewayResponseDefinition,
   RestApiModel,
@@ -235,36 +235,7 @@ describe('local gateway with the firewall: junk from one address, a client from 
     localAddress: string,
     authorization: string,
     headers: Record<string, string> = {},
-  ) =>
-    new Promise<{ status: number; headers: Record<string, unknown>; body: string }>(
-      (resolve, reject) => {
-        const req = httpRequest(
-          {
-            host: '127.0.0.1',
-            port,
-            localAddress,
-            method: 'POST',
-            path: '/oauth2/token',
-            agent: false,
-            headers: {
-              authorization,
-              'content-type': 'application/x-www-form-urlencoded',
-              ...headers,
-            },
-          },
-          (response) => {
-            let body = '';
-            response.setEncoding('utf8');
-            response.on('data', (chunk: string) => (body += chunk));
-            response.on('end', () =>
-              resolve({ status: response.statusCode!, headers: response.headers, body }),
-            );
-          },
-        );
-        req.on('error', reject);
-        req.end('grant_type=client_credentials');
-      },
-    );
+  ) => tokenRequestFrom(`http://127.0.0.1:${port}`, localAddress, authorization, headers);
 
   it('answers the junk source 429 past its limit and the client from another address 200', async () => {
     const junk = [];
